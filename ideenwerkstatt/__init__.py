@@ -1,0 +1,142 @@
+"""Ideenwerkstatt: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from . import config as config_module
+from .database import harden_sqlite, set_write_intent
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: configuration (defaults, environment, overrides), extensions,
+    blueprints, error pages, security headers and the CLI."""
+    overrides = dict(overrides or {})
+    instance_path = Path(overrides.pop("INSTANCE_PATH", None) or config_module.default_instance_path())
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(config_module.resource_dir("templates")),
+        static_folder=str(config_module.resource_dir("static")),
+    )
+    app.config.update(config_module.build_config(instance_path))
+    app.config.update(overrides)
+    if "SQLALCHEMY_DATABASE_URI" in overrides:
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(
+            overrides["SQLALCHEMY_DATABASE_URI"]
+        )
+
+    # An operator changes page texts (imprint, privacy, accessibility, easy language) by
+    # putting a template of the same name into INSTANCE_PATH/templates/: it wins.
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(str(instance_path / "templates")), app.jinja_loader]
+    )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from . import errors, templating
+
+    errors.register(app)
+    templating.register(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        harden_sqlite(db.engine)
+    migrate.init_app(
+        app, db, directory=str(config_module.resource_dir("migrations")), render_as_batch=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from .i18n import select_locale, select_timezone
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    from .accounts.services import user_for_session_token
+
+    login_manager.user_loader(user_for_session_token)
+
+    from . import mail
+
+    mail.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
+    from .pages import bp as pages_bp
+    from .privacy import bp as privacy_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(privacy_bp)
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _mark_writes():
+        # Requests that change things begin their transaction as writers (see database.py).
+        set_write_intent(request.method not in SAFE_METHODS)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Pages carry CSRF tokens and personal details: no shared cache may keep them.
+        if response.mimetype == "text/html" and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "private, no-cache"
+            headers.add("Vary", "Cookie")
+        return response
+
+    @app.teardown_request
+    def _end_write_intent(_exc):
+        set_write_intent(False)

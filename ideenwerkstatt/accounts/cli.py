@@ -1,0 +1,5 @@
+"""CLI for accounts (skeleton)."""
+
+import click
+
+users_cli = click.Group("users")

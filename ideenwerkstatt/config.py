@@ -1,0 +1,119 @@
+"""Configuration: safe defaults first, then the environment, then explicit overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_ROOT = PACKAGE_DIR.parent
+
+
+def resource_dir(name: str) -> Path:
+    """Where templates/, static/ or migrations/ are: inside the installed wheel, or at the
+    repository root in a source checkout (STYLE.md keeps them there)."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else SOURCE_ROOT / name
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get("INSTANCE_PATH") or SOURCE_ROOT / "instance").resolve()
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance
+    folder, so that sessions and links survive a restart without any set-up."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created with 0600 so other local users cannot read it.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def normalize_database_url(url: str) -> str:
+    """`postgresql://` and `postgres://` mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def build_config(instance_path: Path) -> dict:
+    """The whole configuration as a dict; nothing here is required to start."""
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    https = urlsplit(base_url).scheme == "https"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'ideenwerkstatt.db'}"
+    return {
+        "SECRET_KEY": load_secret_key(instance_path),
+        "BASE_URL": base_url,
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Sessions: one strictly necessary cookie, Secure exactly when BASE_URL is https.
+        "SESSION_COOKIE_NAME": "iw_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+        "REMEMBER_COOKIE_NAME": "",  # no remember-me cookie is ever set
+        # Login sessions stored server-side end after this many seconds without use.
+        "LOGIN_SESSION_MAX_AGE": 60 * 60 * 24 * 14,
+        "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead of a clock
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Babel: German by default, English on request.
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "LANGUAGES": ["de", "en"],
+        # Mail. Without SMTP_HOST every mail becomes an .eml file in INSTANCE_PATH/mail/.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": _int("SMTP_PORT", 0),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "none"),
+        "SMTP_TIMEOUT": 10,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Ideenwerkstatt <no-reply@localhost>"),
+        # "thread": try to deliver new mail right after the commit in a background thread;
+        # "sync": in the request itself; "off": leave it to `ideenwerkstatt mail deliver`.
+        "MAIL_DELIVER_AFTER_COMMIT": os.environ.get("MAIL_DELIVER_AFTER_COMMIT", "thread"),
+        "MAIL_MAX_ATTEMPTS": 25,
+        # Rate limits (flask-limiter); Redis when REDIS_URL is set, else memory.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute"),
+        "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "5 per 15 minutes"),
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "20 per hour"),
+        "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "10 per hour"),
+        # Spam defence on public forms, without CAPTCHAs or third parties.
+        "FORM_MIN_FILL_SECONDS": 3,
+        # Password hashing: scrypt N=2**17, r=8, p=1 (OWASP ASVS 5.0); tests lower it.
+        "PASSWORD_HASH_METHOD": "scrypt:131072:8:1",
+        "TOKEN_MAX_AGE": 48 * 60 * 60,
+        "UNCONFIRMED_ACCOUNT_DAYS": 7,
+        "SENT_MAIL_RETENTION_DAYS": 30,
+        # Operator details shown on /imprint, /privacy and /accessibility.
+        "OPERATOR_NAME": os.environ.get("OPERATOR_NAME", "Ideenwerkstatt Musterstadt"),
+        "OPERATOR_ADDRESS": os.environ.get("OPERATOR_ADDRESS", "Marktplatz 1, 12345 Musterstadt"),
+        "OPERATOR_EMAIL": os.environ.get("OPERATOR_EMAIL", "kontakt@example.org"),
+        "OPERATOR_PHONE": os.environ.get("OPERATOR_PHONE", ""),
+        "PRIVACY_OFFICER_EMAIL": os.environ.get("PRIVACY_OFFICER_EMAIL", "datenschutz@example.org"),
+        "ACCESSIBILITY_CONTACT_EMAIL": os.environ.get(
+            "ACCESSIBILITY_CONTACT_EMAIL", "barrierefreiheit@example.org"
+        ),
+        "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
+    }

@@ -1,0 +1,5 @@
+"""CLI for mail (skeleton)."""
+
+import click
+
+mail_cli = click.Group("mail")

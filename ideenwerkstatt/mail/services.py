@@ -1,0 +1,92 @@
+"""Queueing mail: render in the recipient's language and write an outbox row (flush only)."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from ..database import utcnow
+from ..extensions import db
+from .models import OutboxMessage, OutboxStatus
+
+HEADER_FORBIDDEN = ("\r", "\n", "\0")
+
+
+class UnsafeHeaderValue(ValueError):
+    """A value bound for a mail header holds CR, LF or NUL (header injection)."""
+
+
+def check_header_value(value: str) -> str:
+    """Refuse CR, LF and NUL in anything that ends up in a mail header."""
+    if any(ch in value for ch in HEADER_FORBIDDEN):
+        raise UnsafeHeaderValue("line breaks and NUL are not allowed in mail headers")
+    return value
+
+
+def render(template: str, locale: str, **context) -> tuple[str, str, str]:
+    """Render templates/email/<template>/{subject.txt,body.txt,body.html} in `locale`."""
+    with force_locale(locale):
+        context.setdefault("base_url", current_app.config["BASE_URL"])
+        subject = render_template(f"email/{template}/subject.txt", **context)
+        body_text = render_template(f"email/{template}/body.txt", **context)
+        body_html = render_template(f"email/{template}/body.html", **context)
+    subject = " ".join(subject.split())
+    return check_header_value(subject), body_text, body_html
+
+
+def queue_mail(
+    template: str,
+    *,
+    to: str,
+    locale: str,
+    user=None,
+    idempotency_key: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[dict] | None = None,
+    **context,
+) -> OutboxMessage | None:
+    """Render a mail and add it to the outbox in the current transaction (flush only).
+
+    With an idempotency key, a message with the same key that already exists is not queued
+    again and None is returned: the key makes "once per person and cause" a database rule
+    (the unique constraint stands behind this check against concurrent senders).
+    Raises UnsafeHeaderValue for CR/LF/NUL in the recipient or extra headers."""
+    check_header_value(to)
+    for name, value in (headers or {}).items():
+        check_header_value(name)
+        check_header_value(value)
+    if idempotency_key is not None:
+        exists = db.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
+        )
+        if exists:
+            return None
+    subject, body_text, body_html = render(template, locale, user=user, **context)
+    message = OutboxMessage(
+        user_id=user.id if user is not None else None,
+        recipient=to,
+        template=template,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        headers=dict(headers or {}),
+        attachments=list(attachments or []),
+        idempotency_key=idempotency_key,
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    db.session.info.setdefault("new_outbox_ids", []).append(message.id)
+    return message
+
+
+def after_commit_dispatch(session) -> None:
+    """After a commit, try to deliver what that transaction queued (MAIL_DELIVER_AFTER_COMMIT)."""
+    ids = session.info.pop("new_outbox_ids", None)
+    if not ids:
+        return
+    from .delivery import dispatch_after_commit
+
+    dispatch_after_commit(ids)

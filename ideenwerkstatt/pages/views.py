@@ -1,0 +1,77 @@
+"""Views of the public pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, session
+from sqlalchemy import text
+
+from ..extensions import db
+from ..i18n import LOCALE_SESSION_KEY
+from ..urls import redirect_next
+
+bp = Blueprint("pages", __name__)
+
+# Pages whose text an operator replaces by a template in INSTANCE_PATH/templates/pages/.
+LEGAL_PAGES = {
+    "privacy": "privacy",
+    "accessibility": "accessibility",
+    "imprint": "imprint",
+    "easy-language": "easy_language",
+}
+
+
+@bp.get("/")
+def index():
+    return render_template("pages/index.html")
+
+
+def _legal_page(name: str):
+    from flask_babel import get_locale
+
+    from ..privacy.inventory import inventory_rows
+
+    locale = str(get_locale())
+    return render_template(
+        f"pages/{name}.{locale}.html",
+        page_name=name,
+        inventory=inventory_rows() if name == "privacy" else None,
+    )
+
+
+@bp.get("/privacy")
+def privacy():
+    return _legal_page("privacy")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return _legal_page("accessibility")
+
+
+@bp.get("/imprint")
+def imprint():
+    return _legal_page("imprint")
+
+
+@bp.get("/easy-language")
+def easy_language():
+    return _legal_page("easy_language")
+
+
+@bp.get("/language/<code>")
+def language(code: str):
+    """The language switch: a plain link, so it works without JavaScript."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session[LOCALE_SESSION_KEY] = code
+    return redirect_next()
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy"
+        current_app.logger.exception("health check failed")
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}

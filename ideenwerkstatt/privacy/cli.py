@@ -1,0 +1,5 @@
+"""CLI for privacy (skeleton)."""
+
+import click
+
+privacy_cli = click.Group("privacy")

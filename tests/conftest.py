@@ -1,0 +1,153 @@
+"""Test harness: an app per test on a fresh database (in-memory SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set: the schema is built once and every table emptied after each test)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import StaticPool
+
+from ideenwerkstatt import create_app
+from ideenwerkstatt.config import normalize_database_url
+from ideenwerkstatt.extensions import db
+
+from .factories import make_user
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+# Variables that would make a test depend on the machine it runs on.
+ENVIRONMENT_VARIABLES = (
+    "DATABASE_URL", "INSTANCE_PATH", "SECRET_KEY", "BASE_URL", "SMTP_HOST", "SMTP_PORT",
+    "SMTP_USER", "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "REDIS_URL",
+    "MAIL_DELIVER_AFTER_COMMIT", "WEB_CONCURRENCY",
+)
+
+# scrypt with N=2**10: the same code path as production, a thousandth of the cost.
+FAST_PASSWORD_HASH = "scrypt:1024:8:1"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _clean_environment():
+    saved = {name: os.environ.pop(name) for name in ENVIRONMENT_VARIABLES if name in os.environ}
+    yield
+    os.environ.update(saved)
+
+
+def test_config(tmp_path, **extra) -> dict:
+    """The configuration every test app starts from."""
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": tmp_path / "instance",
+        "SECRET_KEY": "test-secret-key-0123456789-0123456789-0123456789",
+        "BASE_URL": "http://localhost",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
+        "FORM_MIN_FILL_SECONDS": 0,
+        "MAIL_DELIVER_AFTER_COMMIT": "off",
+    }
+    if TEST_DATABASE_URL:
+        config["SQLALCHEMY_DATABASE_URI"] = TEST_DATABASE_URL
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "poolclass": StaticPool,
+            "connect_args": {"check_same_thread": False},
+        }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema():
+    """On PostgreSQL: build the schema once per session, drop it at the end."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    engine = create_engine(normalize_database_url(TEST_DATABASE_URL))
+    with engine.begin() as conn:
+        db.metadata.drop_all(conn)
+        db.metadata.create_all(conn)
+    yield engine
+    with engine.begin() as conn:
+        db.metadata.drop_all(conn)
+    engine.dispose()
+
+
+def empty_all_tables(engine) -> None:
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Override in a test module (or parametrize) to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_config, _postgres_schema):
+    app = create_app(test_config(tmp_path, **app_config))
+    with app.app_context():
+        if _postgres_schema is None:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if _postgres_schema is not None:
+            empty_all_tables(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign a test client in as a new user of a role, without going through the form."""
+
+    def __init__(self, app, client):
+        self._app = app
+        self._client = client
+
+    def login_as(self, role="citizen", **user_fields):
+        from ideenwerkstatt.accounts.services import start_login_session
+
+        user = make_user(role=role, **user_fields)
+        token = start_login_session(user)
+        db.session.commit()
+        with self._client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+        return user
+
+    def logout(self):
+        with self._client.session_transaction() as session:
+            session.clear()
+
+
+@pytest.fixture
+def auth(app, client):
+    return AuthActions(app, client)
+
+
+@pytest.fixture
+def outbox(app):
+    """The mail queued so far, newest last."""
+    from sqlalchemy import select
+
+    from ideenwerkstatt.mail.models import OutboxMessage
+
+    def messages(**filters):
+        query = select(OutboxMessage).filter_by(**filters).order_by(OutboxMessage.id)
+        return list(db.session.scalars(query))
+
+    return messages
