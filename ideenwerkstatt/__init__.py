@@ -56,6 +56,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (all tables known before anything uses the metadata)
+
     db.init_app(app)
     with app.app_context():
         harden_sqlite(db.engine)

@@ -1,0 +1,55 @@
+"""Ideas: submitted by citizens (or typed in from paper cards), moderated, voted on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User, enum_column
+from ..database import UTCDateTime, utcnow
+from ..events.models import Event
+from ..extensions import db
+from ..themes.models import Theme
+
+
+class IdeaStatus(enum.StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    HIDDEN = "hidden"
+
+
+class Idea(db.Model):
+    """`vote_count` is kept in the same transaction as the vote rows (votes.services), so
+    list pages sort and show it without counting rows."""
+
+    __tablename__ = "idea"
+    __table_args__ = (
+        Index("ix_idea_status_created_at", "status", "created_at"),
+        Index("ix_idea_status_vote_count", "status", "vote_count", "id"),
+        Index("ix_idea_theme_status_created_at", "theme_id", "status", "created_at"),
+        Index("ix_idea_event_status_created_at", "event_id", "status", "created_at"),
+        Index("ix_idea_author_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
+    # NULL once the author deleted their account and chose to leave the idea ("deleted account").
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)  # Markdown as typed
+    body_html: Mapped[str] = mapped_column(Text)  # sanitize.clean_html(body), kept for speed
+    status: Mapped[IdeaStatus] = mapped_column(enum_column(IdeaStatus), default=IdeaStatus.PENDING)
+    from_paper_card: Mapped[bool] = mapped_column(default=False)
+    vote_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event | None] = relationship()
+    theme: Mapped[Theme] = relationship()
+    author: Mapped[User | None] = relationship()
