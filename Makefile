@@ -1,0 +1,59 @@
+# Ideenwerkstatt: `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-postgres lint format chromium translations bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Migrate the SQLite database in instance/, seed demo data (idempotent), serve on 127.0.0.1:5000.
+run: install
+	$(BIN)/ideenwerkstatt db upgrade
+	$(BIN)/ideenwerkstatt demo-data
+	$(BIN)/ideenwerkstatt run --host $(HOST) --port $(PORT)
+
+## The whole suite: unit, view, CLI, migration and browser tests (Chromium + axe-core).
+test: install chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The suite against a throwaway PostgreSQL database (as CI does).
+test-postgres: install chromium
+	bash .ci/postgres-suite
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's Chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Extract German source strings and update/compile the English catalogue.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/ideenwerkstatt.pot --no-location --sort-output ideenwerkstatt templates
+	$(BIN)/pybabel update -i /tmp/ideenwerkstatt.pot -d ideenwerkstatt/translations -l en --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d ideenwerkstatt/translations
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .coverage htmlcov
