@@ -23,6 +23,10 @@ class Role(enum.StrEnum):
 _RANK = {Role.CITIZEN: 0, Role.MODERATOR: 1, Role.ORGANIZER: 2, Role.ADMIN: 3}
 
 
+class PermissionDenied(Exception):
+    """A service refused an action because the actor lacks the role for it."""
+
+
 def has_role(user, role: Role) -> bool:
     """True when the user is signed in and holds `role` or a higher one."""
     return bool(user and user.is_authenticated and Role(user.role).rank >= role.rank)
