@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from .database import commit, utcnow, writing
 from .extensions import db
 
-DEMO_PASSWORD = "Musterstadt-Demo-2026"
+DEMO_PASSWORD = "Musterstadt-Demo-2026"  # noqa: S105  (published in the README)
 
 DEMO_ACCOUNTS = [
     ("buergerin@example.org", "citizen", "Lena aus der Altstadt"),
@@ -269,9 +269,13 @@ def _seed_ideas(themes, accounts, event, created) -> None:
 
 
 @click.command("demo-data")
+@click.option("--users", type=click.IntRange(min=1), help="Bulk: this many extra citizens.")
+@click.option("--ideas", type=click.IntRange(min=1), help="Bulk: this many published ideas.")
+@click.option("--votes", type=click.IntRange(min=0), help="Bulk: about this many votes.")
 @with_appcontext
-def demo_data_command():
-    """Seed themes, events, accounts and ideas to look at (idempotent)."""
+def demo_data_command(users, ideas, votes):
+    """Seed themes, events, accounts and ideas to look at (idempotent). With sizes, add a
+    bulk data set for benchmarks (once per database)."""
     with writing():
         created = seed_demo_data()
         commit()
@@ -279,3 +283,19 @@ def demo_data_command():
     click.echo(f"Demo data ready (new: {summary}).")
     if created["accounts"]:
         click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r} (see README).")
+    if users is None and ideas is None and votes is None:
+        return
+    from .demo_bulk import bulk_data_present, seed_bulk_data
+
+    if existing := bulk_data_present():
+        click.echo(f"Bulk data already present ({existing} bulk users); nothing added.")
+        return
+    with writing():
+        sizes = seed_bulk_data(
+            users=users or 1000,
+            ideas=ideas or 100,
+            votes=votes if votes is not None else 1000,
+            progress=lambda msg: click.echo(f"  … {msg}"),
+        )
+        commit()
+    click.echo("Bulk data added: " + ", ".join(f"{n} {kind}" for kind, n in sizes.items()))
