@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import enum
 from contextlib import contextmanager
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -52,6 +53,19 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> Enum:
+    """Enums are stored as their values in a VARCHAR with a CHECK, the same on every database."""
+    return Enum(
+        enum_cls,
+        values_callable=lambda members: [m.value for m in members],
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        name=enum_cls.__name__.lower(),
+        validate_strings=True,
+    )
 
 
 # Whether the current unit of work will write. On SQLite a transaction that will write

@@ -6,25 +6,13 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, utcnow
+# enum_column lives in database.py (importable without this package); re-exported here.
+from ..database import UTCDateTime, enum_column, utcnow
 from ..extensions import db
 from ..permissions import Role
-
-
-def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> Enum:
-    """Enums are stored as their values in a VARCHAR with a CHECK, the same on every database."""
-    return Enum(
-        enum_cls,
-        values_callable=lambda members: [m.value for m in members],
-        native_enum=False,
-        length=length,
-        create_constraint=True,
-        name=enum_cls.__name__.lower(),
-        validate_strings=True,
-    )
 
 
 class User(UserMixin, db.Model):

@@ -8,8 +8,7 @@ import enum
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..accounts.models import enum_column
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 
