@@ -85,12 +85,14 @@ def build_config(instance_path: Path) -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "none"),
-        "SMTP_TIMEOUT": 10,
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 10),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Ideenwerkstatt <no-reply@localhost>"),
         # "thread": try to deliver new mail right after the commit in a background thread;
         # "sync": in the request itself; "off": leave it to `ideenwerkstatt mail deliver`.
         "MAIL_DELIVER_AFTER_COMMIT": os.environ.get("MAIL_DELIVER_AFTER_COMMIT", "thread"),
         "MAIL_MAX_ATTEMPTS": 25,
+        # A claim older than this (seconds) belongs to a worker that died: queued again.
+        "MAIL_CLAIM_TIMEOUT": 600,
         # Rate limits (flask-limiter); Redis when REDIS_URL is set, else memory.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",

@@ -61,11 +61,14 @@ def test_config(tmp_path, **extra) -> dict:
 
 
 @pytest.fixture(scope="session")
-def _postgres_schema():
+def _postgres_schema(tmp_path_factory):
     """On PostgreSQL: build the schema once per session, drop it at the end."""
     if not TEST_DATABASE_URL:
         yield None
         return
+    # Building an app imports every feature, so that the metadata knows all tables even
+    # when the first test module imported only one feature's models.
+    create_app(test_config(tmp_path_factory.mktemp("schema")))
     engine = create_engine(normalize_database_url(TEST_DATABASE_URL))
     with engine.begin() as conn:
         db.metadata.drop_all(conn)
@@ -91,6 +94,26 @@ def app_config(tmp_path):
 @pytest.fixture
 def app(tmp_path, app_config, _postgres_schema):
     app = create_app(test_config(tmp_path, **app_config))
+    with app.app_context():
+        if _postgres_schema is None:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if _postgres_schema is not None:
+            empty_all_tables(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def file_db_app(tmp_path, app_config, _postgres_schema):
+    """An app whose database several threads can use at once (concurrency tests): an SQLite
+    file in tmp_path (the in-memory one is a single connection), or PostgreSQL when
+    TEST_DATABASE_URL is set. Threads push their own `app.app_context()`."""
+    overrides = dict(app_config)
+    if not TEST_DATABASE_URL:
+        overrides.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'app.db'}")
+        overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app = create_app(test_config(tmp_path, **overrides))
     with app.app_context():
         if _postgres_schema is None:
             db.create_all()

@@ -17,5 +17,10 @@ def init_app(app: Flask) -> None:
         db._iw_mail_hooked = True
 
 
-def _forget_new_messages(session, _previous_transaction):
+def _forget_new_messages(session, previous_transaction):
+    # Only the outermost rollback discards the transaction's mail. After a SAVEPOINT
+    # rollback the outer transaction may still commit; ids of rows rolled back with the
+    # savepoint are harmless: the delivery claims only rows that exist and are queued.
+    if previous_transaction.nested:
+        return
     session.info.pop("new_outbox_ids", None)

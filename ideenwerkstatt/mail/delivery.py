@@ -1,5 +1,240 @@
-"""Outbox delivery (skeleton; the mail slice fills this in)."""
+"""Outbox delivery: claim due mail, send it over one connection, record each outcome.
+
+How a message moves: QUEUED --claim--> SENDING --> SENT | QUEUED (retry later) | FAILED.
+
+- The claim is its own short transaction, committed before any SMTP traffic, and it is
+  atomic: on PostgreSQL `FOR UPDATE SKIP LOCKED`, on SQLite a conditional UPDATE inside
+  BEGIN IMMEDIATE. Any number of workers (and the after-commit dispatch) can run at once;
+  each row is claimed by exactly one of them.
+- After each message its outcome is committed on its own, so a crash loses at most the
+  record of the message in flight.
+- A worker that dies leaves rows in SENDING; after MAIL_CLAIM_TIMEOUT seconds any worker
+  puts them back in the queue (counting an attempt, so a message that kills its worker
+  cannot loop forever).
+
+The one unavoidable duplicate: the server accepted a message and the worker died (or lost
+the database) before committing SENT. Then the message is sent again after the claim
+times out. It carries the same Message-ID (stored on the row when first claimed), so
+mail programs that deduplicate on it show it once. Everything else is exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from ..database import utcnow
+from ..extensions import db
+from .backends import (
+    BackendUnavailable,
+    DeliveryError,
+    PermanentFailure,
+    TemporaryFailure,
+    open_backend,
+)
+from .claims import (
+    backoff,
+    claim,
+    new_worker_id,
+    record_failure,
+    record_sent,
+    recover_stale_claims,
+    release,
+)
+from .message import InvalidMessage, build_message
+from .models import OutboxStatus
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "DeliveryReport",
+    "backoff",
+    "deliver_due",
+    "deliver_ids",
+    "dispatch_after_commit",
+    "new_worker_id",
+    "recover_stale_claims",
+]
 
 
-def dispatch_after_commit(ids):
+@dataclass
+class DeliveryReport:
+    """What one run did. `released`: claimed but put back untouched (the server could not
+    be reached, a stop was requested); `error` says why the server could not be reached."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    claimed: int = 0
+    released: int = 0
+    recovered: int = 0
+    error: str | None = None
+
+    def __iadd__(self, other: DeliveryReport) -> DeliveryReport:
+        for name in ("sent", "retried", "failed", "claimed", "released", "recovered"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.error = other.error or self.error
+        return self
+
+    def summary(self) -> str:
+        text = f"{self.sent} sent, {self.retried} to retry, {self.failed} failed"
+        if self.released:
+            text += f", {self.released} left queued"
+        return text
+
+
+def _deliver(
+    session: Session,
+    *,
+    limit: int,
+    worker_id: str | None = None,
+    now: dt.datetime | None = None,
+    ids: Sequence[int] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_message: Callable[[], None] | None = None,
+) -> DeliveryReport:
+    app = current_app._get_current_object()
+    worker_id = worker_id or new_worker_id()
+    clock = (lambda: now) if now is not None else utcnow
+    report = DeliveryReport()
+    if ids is None:
+        report.recovered = recover_stale_claims(now=clock(), session=session)
+    pending = claim(session, worker_id, clock(), limit, ids)
+    report.claimed = len(pending)
+    if not pending:
+        return report
+    # Stop well before another worker may take our claims for stale.
+    deadline = time.monotonic() + app.config.get("MAIL_CLAIM_TIMEOUT", 600) / 2
+    try:
+        with open_backend(app) as backend:
+            while pending and not (should_stop and should_stop()):
+                if time.monotonic() > deadline:
+                    break
+                job = pending[0]
+                try:
+                    email = build_message(job)
+                    backend.send(email, outbox_id=job.id)
+                except BackendUnavailable:
+                    raise
+                except InvalidMessage as exc:
+                    outcome: DeliveryError | None = PermanentFailure(f"invalid message: {exc}")
+                except DeliveryError as exc:
+                    outcome = exc
+                except Exception as exc:  # a bug must not fail all mail at once: retry it
+                    log.exception("unexpected error sending outbox message %s", job.id)
+                    outcome = TemporaryFailure(f"{type(exc).__name__}: {exc}")
+                else:
+                    outcome = None
+                # Out of `pending` before recording: if recording fails, the row stays
+                # SENDING (and is recovered later) instead of going straight back.
+                pending.pop(0)
+                if outcome is None:
+                    record_sent(session, job, worker_id, clock())
+                    report.sent += 1
+                elif record_failure(session, job, worker_id, clock(), outcome) is (
+                    OutboxStatus.FAILED
+                ):
+                    report.failed += 1
+                else:
+                    report.retried += 1
+                if on_message:
+                    on_message()
+    except BackendUnavailable as exc:
+        report.error = str(exc)
+        log.warning("mail server unavailable, %d messages stay queued: %s", len(pending), exc)
+    finally:
+        if pending:
+            try:
+                session.rollback()
+                report.released = release(session, [job.id for job in pending], worker_id)
+            except Exception:
+                log.exception("could not release mail claims; they are recovered later")
+    return report
+
+
+def deliver_due(
+    *,
+    limit: int = 100,
+    worker_id: str | None = None,
+    now: dt.datetime | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_message: Callable[[], None] | None = None,
+) -> DeliveryReport:
+    """Deliver up to `limit` due messages (one batch) over one connection and return what
+    happened. Safe to run in any number of processes at once: each message is claimed by
+    one of them. `now` lets tests move the clock; `should_stop` is polled between messages.
+
+    Commits on db.session (claims and each outcome in their own transactions), so call it
+    without a unit of work in progress: whatever is open is committed first."""
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    return _deliver(
+        session,
+        limit=limit,
+        worker_id=worker_id,
+        now=now,
+        should_stop=should_stop,
+        on_message=on_message,
+    )
+
+
+def deliver_ids(ids: Iterable[int], *, session: Session | None = None) -> DeliveryReport:
+    """Deliver exactly these messages if they are still queued and due (claimed like any
+    other batch, so a worker running at the same time never sends one of them twice)."""
+    ids = sorted({int(i) for i in ids})
+    if not ids:
+        return DeliveryReport()
+    return _deliver(session or db.session(), limit=len(ids), ids=ids)
+
+
+def _deliver_in_thread(app: Flask, ids: list[int]) -> None:
+    try:
+        with app.app_context():  # its own db.session, on its own connection
+            deliver_ids(ids)
+    except Exception:
+        log.exception("after-commit mail delivery failed; the worker delivers what is left")
+
+
+def dispatch_after_commit(ids: Iterable[int]) -> threading.Thread | None:
+    """Called after a commit with the outbox ids that transaction queued; tries to deliver
+    them at once, as MAIL_DELIVER_AFTER_COMMIT says:
+
+    - "off": nothing (`ideenwerkstatt mail deliver --loop` does it);
+    - "sync": now, in this thread (the request waits for the mail server);
+    - "thread": in a daemon thread with its own app context; returns the thread.
+
+    Never raises: the transaction has committed, and whatever stays queued the worker
+    delivers. It runs inside the committing session's after_commit event, where that
+    session cannot be used, so "sync" works on a separate Session of its own."""
+    ids = [int(i) for i in ids if i is not None]
+    if not ids:
+        return None
+    mode = str(current_app.config.get("MAIL_DELIVER_AFTER_COMMIT", "off")).lower()
+    if mode == "off":
+        return None
+    if mode == "sync":
+        try:
+            with Session(db.engine) as session:
+                deliver_ids(ids, session=session)
+        except Exception:
+            log.exception("after-commit mail delivery failed; the worker delivers what is left")
+        return None
+    if mode == "thread":
+        thread = threading.Thread(
+            target=_deliver_in_thread,
+            args=(current_app._get_current_object(), ids),
+            name="ideenwerkstatt-mail",
+            daemon=True,
+        )
+        thread.start()
+        return thread
+    log.warning("MAIL_DELIVER_AFTER_COMMIT=%r is not off|sync|thread; mail stays queued", mode)
     return None

@@ -84,6 +84,9 @@ def queue_mail(
 
 def after_commit_dispatch(session) -> None:
     """After a commit, try to deliver what that transaction queued (MAIL_DELIVER_AFTER_COMMIT)."""
+    if session.in_nested_transaction():
+        # Releasing a SAVEPOINT fires after_commit too, but nothing is committed yet.
+        return
     ids = session.info.pop("new_outbox_ids", None)
     if not ids:
         return
