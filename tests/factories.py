@@ -39,3 +39,60 @@ def make_user(
     if commit:
         db.session.commit()
     return user
+
+
+# --- privacy ---------------------------------------------------------------------------------
+
+
+def make_consent(
+    user,
+    purpose="invitations",
+    action="granted",
+    channel="registration",
+    locale: str = "de",
+    version: int | None = None,
+    at=None,
+    commit: bool = True,
+):
+    """One consent ledger record (granted by default) pointing at the real consent text."""
+    from ideenwerkstatt.privacy.models import ConsentAction, ConsentChannel, ConsentRecord, Purpose
+    from ideenwerkstatt.privacy.services import consent_text_row
+
+    text = consent_text_row(Purpose(purpose), locale, version)
+    record = ConsentRecord(
+        user_id=user.id,
+        purpose=Purpose(purpose),
+        action=ConsentAction(action),
+        channel=ConsentChannel(channel),
+        consent_text=text,
+        created_at=at or utcnow(),
+    )
+    db.session.add(record)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return record
+
+
+def make_outbox_message(
+    user=None, template="event_invitation", status="queued", commit=True, **fields
+):
+    """An outbox row written directly (no templates rendered), addressed to `user`."""
+    from ideenwerkstatt.mail.models import OutboxMessage, OutboxStatus
+
+    n = next(_counter)
+    message = OutboxMessage(
+        user_id=user.id if user is not None else None,
+        recipient=fields.pop("recipient", None) or (user.email if user else f"x{n}@example.org"),
+        template=template,
+        subject=fields.pop("subject", f"Betreff {n}"),
+        body_text=fields.pop("body_text", "Text"),
+        body_html=fields.pop("body_html", "<p>Text</p>"),
+        status=OutboxStatus(status),
+        **fields,
+    )
+    db.session.add(message)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return message
