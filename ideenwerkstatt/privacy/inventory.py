@@ -1,5 +1,338 @@
-"""Personal-data inventory (skeleton; the privacy slice fills this in)."""
+"""The personal-data inventory: every database column, with what it holds, why, on which legal
+basis and for how long; or, explicitly, that it holds no personal data.
+
+It feeds the /privacy page (`inventory_rows()`) and `docs/personal-data.md`
+(`ideenwerkstatt privacy inventory > docs/personal-data.md`). `tests/privacy/test_inventory.py`
+fails when a table gains a column that is classified in neither list, or when a listed column
+does not exist: a feature that adds a model adds its columns here.
+
+A column counts as personal when its value, in its row, says something about an identifiable
+person: who they are, what they wrote or chose, when they did something, or the link to
+them. Row numbers and purely technical state (delivery attempts, locks) do not.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 
-def inventory_rows():
-    return []
+class LegalBasis(enum.StrEnum):
+    """Art. 6(1) GDPR."""
+
+    CONSENT = "a"  # (a) consent
+    CONTRACT = "b"  # (b) performance of a contract (the terms of use)
+    LEGAL_OBLIGATION = "c"  # (c) legal obligation, here: proving consent, Art. 7(1)
+    LEGITIMATE_INTEREST = "f"  # (f) legitimate interests
+
+    @property
+    def label(self) -> LazyString:
+        return _BASIS_LABELS[self]
+
+
+_BASIS_LABELS = {
+    LegalBasis.CONSENT: _l("Art. 6 Abs. 1 lit. a DSGVO (Einwilligung)"),
+    LegalBasis.CONTRACT: _l("Art. 6 Abs. 1 lit. b DSGVO (Nutzungsverhältnis)"),
+    LegalBasis.LEGAL_OBLIGATION: _l(
+        "Art. 6 Abs. 1 lit. c DSGVO mit Art. 7 Abs. 1 DSGVO (Nachweis der Einwilligung)"
+    ),
+    LegalBasis.LEGITIMATE_INTEREST: _l("Art. 6 Abs. 1 lit. f DSGVO (berechtigtes Interesse)"),
+}
+
+
+@dataclass(frozen=True)
+class DataItem:
+    """One kind of personal data, held in one or more columns ("table.column")."""
+
+    columns: tuple[str, ...]
+    data: LazyString
+    purpose: LazyString
+    legal_basis: tuple[LegalBasis, ...]
+    # May use %(unconfirmed_days)s, %(session_days)s, %(token_hours)s, %(mail_days)s:
+    # filled in from the configuration when shown.
+    retention: LazyString
+
+
+UNTIL_DELETION = _l("Bis Sie Ihr Konto löschen.")
+
+PERSONAL_DATA: tuple[DataItem, ...] = (
+    # --- accounts --------------------------------------------------------------------------
+    DataItem(
+        ("user.email",),
+        _l("E-Mail-Adresse"),
+        _l("Anmelden, Ihr Konto bestätigen, Nachrichten zu Ihrem Konto und Ihren Ideen"),
+        (LegalBasis.CONSENT,),
+        _l("Bis Sie Ihr Konto löschen; ein nie bestätigtes Konto nach %(unconfirmed_days)s Tagen."),
+    ),
+    DataItem(
+        ("user.display_name",),
+        _l("Anzeigename (freiwillig, ein Pseudonym genügt)"),
+        _l("Bei Ihren Ideen und Kommentaren anzeigen, wer sie geschrieben hat"),
+        (LegalBasis.CONSENT,),
+        UNTIL_DELETION,
+    ),
+    DataItem(
+        ("user.password_hash",),
+        _l("Passwort, nur als nicht umkehrbarer Hash (scrypt)"),
+        _l("Sicher anmelden"),
+        (LegalBasis.CONSENT,),
+        UNTIL_DELETION,
+    ),
+    DataItem(
+        ("user.id", "user.locale", "user.created_at", "user.confirmed_at"),
+        _l("Kontonummer, gewählte Sprache, Zeitpunkt der Registrierung und der Bestätigung"),
+        _l("Ihr Konto führen; Seiten und E-Mails in Ihrer Sprache; unbestätigte Konten löschen"),
+        (LegalBasis.CONSENT,),
+        UNTIL_DELETION,
+    ),
+    DataItem(
+        ("user.role",),
+        _l("Rolle (Bürger*in, Moderation, Organisation, Administration)"),
+        _l("Festlegen, wer moderieren und Veranstaltungen organisieren darf"),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        UNTIL_DELETION,
+    ),
+    DataItem(
+        (
+            "login_session.user_id",
+            "login_session.token_hash",
+            "login_session.created_at",
+            "login_session.last_seen_at",
+        ),
+        _l("Anmeldungen: Hash des Sitzungsschlüssels, Beginn und letzte Nutzung"),
+        _l("Sie angemeldet halten; Abmelden auf allen Geräten; Schutz vor Übernahme des Kontos"),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        _l(
+            "Bis Sie sich abmelden, höchstens %(session_days)s Tage nach der letzten Nutzung; "
+            "mit dem Konto."
+        ),
+    ),
+    DataItem(
+        (
+            "account_token.jti",
+            "account_token.user_id",
+            "account_token.purpose",
+            "account_token.data",
+            "account_token.created_at",
+            "account_token.expires_at",
+            "account_token.used_at",
+        ),
+        _l(
+            "Links in E-Mails (Konto bestätigen, neues Passwort): Kennung, Zweck, "
+            "bei der Registrierung gewählte Einwilligungen, Gültigkeit"
+        ),
+        _l(
+            "Double-Opt-in: nur wer das Postfach besitzt, kann ein Konto bestätigen; jeden "
+            "Link nur einmal nutzbar machen"
+        ),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        _l(
+            "Höchstens %(token_hours)s Stunden gültig; nach Ablauf, oder einen Tag nach der "
+            "Nutzung, gelöscht."
+        ),
+    ),
+    # --- consent ledger ----------------------------------------------------------------------
+    DataItem(
+        (
+            "consent_record.user_id",
+            "consent_record.purpose",
+            "consent_record.action",
+            "consent_record.consent_text_id",
+            "consent_record.channel",
+            "consent_record.created_at",
+        ),
+        _l("Ihre Einwilligungen und Widerrufe: Zweck, Zeitpunkt, Weg und der genaue Text"),
+        _l("Nachweisen, wozu Sie eingewilligt haben, und Ihren Widerruf beachten"),
+        (LegalBasis.LEGAL_OBLIGATION,),
+        UNTIL_DELETION,
+    ),
+    # --- mail ----------------------------------------------------------------------------------
+    DataItem(
+        (
+            "outbox_message.user_id",
+            "outbox_message.recipient",
+            "outbox_message.template",
+            "outbox_message.subject",
+            "outbox_message.body_text",
+            "outbox_message.body_html",
+            "outbox_message.headers",
+            "outbox_message.attachments",
+            "outbox_message.idempotency_key",
+            "outbox_message.last_error",
+            "outbox_message.message_id",
+            "outbox_message.created_at",
+            "outbox_message.sent_at",
+        ),
+        _l("E-Mails an Sie: Adresse, Inhalt, Zeitpunkt und Zustellstatus"),
+        _l(
+            "E-Mails zuverlässig und genau einmal zustellen: Bestätigung, neues Passwort, "
+            "Nachrichten zu Ihren Ideen, Einladungen und Erinnerungen"
+        ),
+        (LegalBasis.CONTRACT, LegalBasis.CONSENT),
+        _l(
+            "%(mail_days)s Tage nach dem Versand; noch nicht versendete Einladungen enden mit "
+            "Ihrem Widerruf; alle mit dem Konto."
+        ),
+    ),
+    # --- ideas and votes -----------------------------------------------------------------------
+    DataItem(
+        (
+            "idea.author_id",
+            "idea.title",
+            "idea.body",
+            "idea.body_html",
+            "idea.created_at",
+            "idea.updated_at",
+        ),
+        _l("Ihre Ideen: Titel, Text, Zeitpunkte und die Zuordnung zu Ihrem Konto"),
+        _l("Ideen sammeln, moderieren, veröffentlichen und in die Ergebnisse übernehmen"),
+        (LegalBasis.CONSENT,),
+        _l(
+            "Bis Sie Ihr Konto löschen; dann, wie Sie wählen, gelöscht oder ohne Zuordnung "
+            "zu Ihnen (als „gelöschtes Konto“) weiter veröffentlicht."
+        ),
+    ),
+    DataItem(
+        (
+            "vote.user_id",
+            "vote.idea_id",
+            "vote.weight",
+            "vote.created_at",
+            "vote.updated_at",
+        ),
+        _l("Ihre Stimmen: welche Ideen Sie unterstützen, mit wie vielen Punkten, wann"),
+        _l(
+            "Jede Stimme nur einmal zählen, Punktebudgets einhalten, Ihre Stimme "
+            "zurücknehmen lassen"
+        ),
+        (LegalBasis.CONSENT,),
+        _l(
+            "Mit Ihrem Konto verbunden, bis Sie es löschen; danach zählt die Stimme nur noch "
+            "anonym."
+        ),
+    ),
+)
+
+# Columns that hold no personal data, and why (German, like the doc; not shown on /privacy).
+NOT_PERSONAL: dict[str, str] = {}
+
+
+def _none(table: str, columns: str, reason: str) -> None:
+    for column in columns.split():
+        NOT_PERSONAL[f"{table}.{column}"] = reason
+
+
+_ROW_NUMBER = "Zeilennummer, bezeichnet die Zeile und keine Person"
+_none("login_session", "id", _ROW_NUMBER)
+_none("account_token", "id", _ROW_NUMBER)
+_none("consent_record", "id", _ROW_NUMBER)
+_none(
+    "consent_text",
+    "id purpose version locale text created_at",
+    "der veröffentlichte Text der Einwilligungen, für alle gleich",
+)
+_none("outbox_message", "id", _ROW_NUMBER)
+_none(
+    "outbox_message",
+    "status attempts next_attempt_at claimed_by claimed_at",
+    "technischer Zustellstatus (Warteschlange und Sperre der Zustellung); mit der E-Mail gelöscht",
+)
+_none(
+    "theme",
+    "id slug name_de name_en description_de description_en active position created_at",
+    "redaktioneller Inhalt zu Themen, von Organisator*innen in ihrer Rolle geschrieben",
+)
+_none(
+    "event",
+    "id slug title description place starts_at ends_at capacity phase voting_rule "
+    "dot_budget retention_days created_at updated_at",
+    "öffentliche Angaben zu einer Veranstaltung, von Organisator*innen in ihrer Rolle geschrieben",
+)
+_none("event_theme", "event_id theme_id", "welche Themen eine Veranstaltung behandelt")
+_none("idea", "id", _ROW_NUMBER)
+_none(
+    "idea",
+    "event_id theme_id status from_paper_card vote_count published_at",
+    "Angaben zur Idee als veröffentlichtem Inhalt (Zuordnung, Moderationsstand, anonyme "
+    "Stimmensumme), nicht zu der Person, die sie geschrieben hat",
+)
+_none("vote", "id", _ROW_NUMBER)
+
+
+def personal_columns() -> set[str]:
+    """Every "table.column" that holds personal data."""
+    return {column for item in PERSONAL_DATA for column in item.columns}
+
+
+def _retention_values() -> dict[str, int]:
+    config = current_app.config
+    return {
+        "unconfirmed_days": config["UNCONFIRMED_ACCOUNT_DAYS"],
+        "session_days": config["LOGIN_SESSION_MAX_AGE"] // 86400,
+        "token_hours": config["TOKEN_MAX_AGE"] // 3600,
+        "mail_days": config["SENT_MAIL_RETENTION_DAYS"],
+    }
+
+
+def inventory_rows() -> list[dict]:
+    """The inventory for the /privacy page, in the current language: one dict per kind of
+    data with `data`, `purpose`, `legal_basis` (one string, several bases joined),
+    `retention` (with the configured periods filled in), `columns` ("table.column" list)
+    and `tables`. Needs an app context."""
+    values = _retention_values()
+    rows = []
+    for item in PERSONAL_DATA:
+        rows.append(
+            {
+                "data": str(item.data),
+                "purpose": str(item.purpose),
+                "legal_basis": "; ".join(str(basis.label) for basis in item.legal_basis),
+                "retention": str(item.retention) % values,
+                "columns": list(item.columns),
+                "tables": sorted({column.split(".")[0] for column in item.columns}),
+            }
+        )
+    return rows
+
+
+def inventory_markdown() -> str:
+    """docs/personal-data.md: the same inventory as a Markdown document. Needs an app context."""
+    lines = [
+        "# " + _("Verzeichnis der personenbezogenen Daten"),
+        "",
+        "<!-- "
+        "Generated by `ideenwerkstatt privacy inventory > docs/personal-data.md` from "
+        "ideenwerkstatt/privacy/inventory.py; edit that file, then regenerate. -->",
+        "",
+        _(
+            "Welche personenbezogenen Daten die Ideenwerkstatt speichert, wozu, auf welcher "
+            "Rechtsgrundlage und wie lange. Die Fristen folgen der Konfiguration; hier stehen "
+            "die Standardwerte. Gelöscht wird täglich mit `ideenwerkstatt privacy purge`."
+        ),
+        "",
+        "## " + _("Personenbezogene Daten"),
+        "",
+    ]
+    for row in inventory_rows():
+        lines += [
+            "### " + row["data"],
+            "",
+            "- **" + _("Spalten") + "**: " + ", ".join(f"`{c}`" for c in row["columns"]),
+            "- **" + _("Zweck") + "**: " + row["purpose"],
+            "- **" + _("Rechtsgrundlage") + "**: " + row["legal_basis"],
+            "- **" + _("Speicherdauer") + "**: " + row["retention"],
+            "",
+        ]
+    lines += ["## " + _("Spalten ohne personenbezogene Daten"), ""]
+    by_reason: dict[str, list[str]] = {}
+    for column, reason in NOT_PERSONAL.items():
+        by_reason.setdefault(reason, []).append(column)
+    for reason, columns in by_reason.items():
+        lines.append(f"- {reason}: " + ", ".join(f"`{c}`" for c in sorted(columns)))
+    lines.append("")
+    return "\n".join(lines)
