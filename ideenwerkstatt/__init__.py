@@ -92,12 +92,16 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
+    from .api import bp as api_bp
     from .pages import bp as pages_bp
     from .privacy import bp as privacy_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(privacy_bp)
+    # Read-only open data (GET only): no session, so no CSRF token to check.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

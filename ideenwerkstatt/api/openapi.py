@@ -1,0 +1,444 @@
+"""The OpenAPI 3.0.3 document of the open-data API, written by hand; the tests hold the
+API to it."""
+
+from __future__ import annotations
+
+import copy
+
+from .params import CSV_MAX_ROWS, DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_Q_LENGTH, MAX_SLUG_LENGTH
+from .serialize import EVENT_COLUMNS, IDEA_COLUMNS, LICENSE_URL, THEME_COLUMNS
+
+DESCRIPTION = f"""\
+Open data of the Ideenwerkstatt: themes, events (never drafts) and published ideas with their
+vote counts. Read-only, no authentication, no personal data: an idea names its author only
+by the display name the author chose to show (otherwise `null`); no e-mail address and no
+account id appears anywhere.
+
+**Licence**: the data is published under Creative Commons Attribution 4.0 International
+(CC BY 4.0, {LICENSE_URL}). Every response says so in a `Link: <{LICENSE_URL}>; rel="license"`
+header, and every JSON object or list in a `license` field.
+
+**Lists** answer `{{"items": [...], "page": 1, "per_page": {DEFAULT_PER_PAGE}, "total": 123,
+"license": {{...}}}}`. `page` starts at 1; `per_page` is 1 to {MAX_PER_PAGE} (default
+{DEFAULT_PER_PAGE}). A page past the last one answers 404; an empty list still has page 1.
+The `Link` header also carries `rel="prev"` and `rel="next"` links, and `X-Total-Count` the
+total. A parameter given with an empty value (`theme=`) counts as absent; unknown
+parameters are ignored; a malformed one answers 400 with a message.
+
+**CSV**: `?format=csv` on a list gives the same rows, filters and order as `text/csv;
+charset=utf-8` (RFC 4180: comma, double quotes, CRLF, a header row, no byte order mark).
+A CSV page holds up to {CSV_MAX_ROWS} rows, and `per_page` defaults to {CSV_MAX_ROWS}
+there, so one download usually holds the whole data set; larger sets come in pages
+(`page=2` …). Nested values are flattened: a theme's names and descriptions become
+`name_de`, `name_en`, `description_de`, `description_en`; an event's themes are its theme
+slugs separated by spaces. A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+return gets a leading `'`, so that no spreadsheet runs it as a formula. Columns: themes
+{", ".join(THEME_COLUMNS)}; events {", ".join(EVENT_COLUMNS)}; ideas {", ".join(IDEA_COLUMNS)}.
+
+**Times** are ISO 8601 in UTC with a `Z`, to the second (`2025-05-01T18:00:00Z`).
+
+**Caching and CORS**: responses carry `Cache-Control: public, max-age=60` (server errors:
+`no-store`) and `Access-Control-Allow-Origin: *`.
+
+**Errors** are JSON: `{{"error": "Bad Request", "status": 400, "message": "..."}}`; 400 for
+a malformed parameter, 404 for a page past the last one or an idea that is not published,
+405 for any method but GET, 500 when the server fails.
+"""
+
+LICENSE = {
+    "type": "object",
+    "description": "The licence of the data: CC BY 4.0.",
+    "required": ["name", "url"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "enum": ["CC-BY-4.0"]},
+        "url": {"type": "string", "enum": [LICENSE_URL]},
+    },
+}
+
+LOCALIZED_TEXT = {
+    "type": "object",
+    "description": "A text in German (`de`, always set) and English (`en`, may be empty).",
+    "required": ["de", "en"],
+    "additionalProperties": False,
+    "properties": {"de": {"type": "string"}, "en": {"type": "string"}},
+}
+
+DATE_TIME = {"type": "string", "format": "date-time", "example": "2025-05-01T18:00:00Z"}
+URL = {"type": "string", "format": "uri", "description": "The page on the platform."}
+
+THEME = {
+    "type": "object",
+    "required": ["slug", "name", "description", "active", "url"],
+    "additionalProperties": False,
+    "properties": {
+        "slug": {"type": "string", "example": "mobilitaet"},
+        "name": {"$ref": "#/components/schemas/LocalizedText"},
+        "description": {"$ref": "#/components/schemas/LocalizedText"},
+        "active": {
+            "type": "boolean",
+            "description": "False for a retired theme: it keeps its ideas but takes no new ones.",
+        },
+        "url": URL,
+    },
+}
+
+EVENT = {
+    "type": "object",
+    "required": [
+        "slug",
+        "title",
+        "description",
+        "place",
+        "starts_at",
+        "ends_at",
+        "phase",
+        "voting_rule",
+        "dot_budget",
+        "capacity",
+        "themes",
+        "url",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "slug": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "place": {"type": "string"},
+        "starts_at": DATE_TIME,
+        "ends_at": DATE_TIME,
+        "phase": {
+            "type": "string",
+            "enum": ["collecting", "voting", "closed"],
+            "description": "collecting: ideas may be submitted; voting: votes count; closed: over.",
+        },
+        "voting_rule": {
+            "type": "string",
+            "enum": ["support", "dots"],
+            "description": "support: one vote per person and idea; dots: a budget per person.",
+        },
+        "dot_budget": {
+            "type": "integer",
+            "minimum": 1,
+            "nullable": True,
+            "description": "Dots per person (voting_rule dots), else null.",
+        },
+        "capacity": {
+            "type": "integer",
+            "minimum": 1,
+            "nullable": True,
+            "description": "Places at the event; null: unlimited.",
+        },
+        "themes": {"type": "array", "items": {"type": "string"}, "description": "Theme slugs."},
+        "url": URL,
+    },
+}
+
+IDEA_PROPERTIES = {
+    "id": {"type": "integer", "minimum": 1},
+    "title": {"type": "string", "maxLength": 120},
+    "body_html": {
+        "type": "string",
+        "description": "The text as sanitized HTML (paragraphs, emphasis, lists, links).",
+    },
+    "theme": {"type": "string", "description": "The theme's slug."},
+    "event": {"type": "string", "nullable": True, "description": "The event's slug, or null."},
+    "vote_count": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "Support votes, or dots given (events with voting_rule dots).",
+    },
+    "created_at": DATE_TIME,
+    "published_at": {**DATE_TIME, "nullable": True},
+    "author": {
+        "type": "string",
+        "nullable": True,
+        "description": "The display name the author chose to show, else null.",
+    },
+    "from_paper_card": {
+        "type": "boolean",
+        "description": "Written on a paper card at a workshop and typed in by a moderator.",
+    },
+    "url": URL,
+}
+
+IDEA = {
+    "type": "object",
+    "required": list(IDEA_PROPERTIES),
+    "additionalProperties": False,
+    "properties": IDEA_PROPERTIES,
+}
+
+IDEA_DETAIL = {
+    "type": "object",
+    "required": [*IDEA_PROPERTIES, "license"],
+    "additionalProperties": False,
+    "properties": {**IDEA_PROPERTIES, "license": {"$ref": "#/components/schemas/License"}},
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error", "status"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {"type": "string", "example": "Bad Request"},
+        "status": {"type": "integer", "example": 400},
+        "message": {"type": "string", "example": "per_page must be from 1 to 100."},
+    },
+}
+
+
+def list_schema(item: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "license"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "total": {"type": "integer", "minimum": 0},
+            "license": {"$ref": "#/components/schemas/License"},
+        },
+    }
+
+
+def header(description: str, *, required: bool = True) -> dict:
+    return {"description": description, "required": required, "schema": {"type": "string"}}
+
+
+COMMON_HEADERS = {
+    "Cache-Control": header("`public, max-age=60`."),
+    "Access-Control-Allow-Origin": header("`*`: any site may read the data."),
+    "Link": header(
+        f'`<{LICENSE_URL}>; rel="license"`; on lists also `rel="prev"` and `rel="next"`.'
+    ),
+}
+LIST_HEADERS = {**COMMON_HEADERS, "X-Total-Count": header("The number of rows in all pages.")}
+CSV_HEADERS = {
+    **LIST_HEADERS,
+    "Content-Disposition": header('`attachment; filename="<list>.csv"`.'),
+}
+
+
+def error_response(description: str, headers: dict = COMMON_HEADERS) -> dict:
+    return {
+        "description": description,
+        "headers": headers,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def list_operation(operation_id: str, tag: str, summary: str, item: str, extra: list) -> dict:
+    return {
+        "operationId": operation_id,
+        "tags": [tag],
+        "summary": summary,
+        "parameters": [
+            *extra,
+            {"$ref": "#/components/parameters/format"},
+            {"$ref": "#/components/parameters/page"},
+            {"$ref": "#/components/parameters/per_page"},
+        ],
+        "responses": {
+            "200": {
+                "description": "One page of the list (JSON), or the rows as CSV (`format=csv`).",
+                "headers": LIST_HEADERS,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{item}List"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            },
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "404": {"$ref": "#/components/responses/PastLastPage"},
+            "500": {"$ref": "#/components/responses/ServerError"},
+        },
+    }
+
+
+PARAMETERS = {
+    "format": {
+        "name": "format",
+        "in": "query",
+        "required": False,
+        "description": "`json` (default) or `csv`.",
+        "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+    },
+    "page": {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "description": "The page, from 1. Past the last page: 404.",
+        "schema": {"type": "integer", "minimum": 1, "default": 1},
+    },
+    "per_page": {
+        "name": "per_page",
+        "in": "query",
+        "required": False,
+        "description": (
+            f"Rows per page: 1 to {MAX_PER_PAGE} for JSON (default {DEFAULT_PER_PAGE}), "
+            f"1 to {CSV_MAX_ROWS} for CSV (default {CSV_MAX_ROWS}). Outside: 400."
+        ),
+        "schema": {"type": "integer", "minimum": 1, "maximum": CSV_MAX_ROWS},
+    },
+    "theme": {
+        "name": "theme",
+        "in": "query",
+        "required": False,
+        "description": "Only ideas of the theme with this slug (retired themes too). "
+        "No such theme: 400.",
+        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH},
+    },
+    "event": {
+        "name": "event",
+        "in": "query",
+        "required": False,
+        "description": "Only ideas of the event with this slug. No such (public) event: 400.",
+        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH},
+    },
+    "q": {
+        "name": "q",
+        "in": "query",
+        "required": False,
+        "description": "Free-text search: every word must appear in the title or the text "
+        "(case-insensitive; the first 8 words count).",
+        "schema": {"type": "string", "maxLength": MAX_Q_LENGTH},
+    },
+    "sort": {
+        "name": "sort",
+        "in": "query",
+        "required": False,
+        "description": "`newest` (default: newest first) or `votes` (most votes first); "
+        "ties go to the higher id.",
+        "schema": {"type": "string", "enum": ["newest", "votes"], "default": "newest"},
+    },
+    "idea_id": {
+        "name": "idea_id",
+        "in": "path",
+        "required": True,
+        "description": "The idea's id.",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
+
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Ideenwerkstatt open data",
+        "version": "1.0.0",
+        "description": DESCRIPTION,
+        "license": {"name": "Data: CC BY 4.0", "url": LICENSE_URL},
+    },
+    "servers": [{"url": "/api/v1"}],
+    "tags": [
+        {"name": "themes", "description": "The themes ideas are grouped by."},
+        {"name": "events", "description": "Ideenwerkstätten: dialogue events."},
+        {"name": "ideas", "description": "Published ideas and their vote counts."},
+        {"name": "meta", "description": "This document."},
+    ],
+    "paths": {
+        "/themes": {
+            "get": list_operation(
+                "listThemes",
+                "themes",
+                "All themes, retired ones included, in the organizers' order.",
+                "Theme",
+                [],
+            )
+        },
+        "/events": {
+            "get": list_operation(
+                "listEvents",
+                "events",
+                "Events (never drafts): upcoming and running ones soonest first, "
+                "then past ones most recent first.",
+                "Event",
+                [],
+            )
+        },
+        "/ideas": {
+            "get": list_operation(
+                "listIdeas",
+                "ideas",
+                "Published ideas, filtered and sorted like the list page.",
+                "Idea",
+                [
+                    {"$ref": "#/components/parameters/theme"},
+                    {"$ref": "#/components/parameters/event"},
+                    {"$ref": "#/components/parameters/q"},
+                    {"$ref": "#/components/parameters/sort"},
+                ],
+            )
+        },
+        "/ideas/{idea_id}": {
+            "get": {
+                "operationId": "getIdea",
+                "tags": ["ideas"],
+                "summary": "One published idea.",
+                "parameters": [{"$ref": "#/components/parameters/idea_id"}],
+                "responses": {
+                    "200": {
+                        "description": "The idea.",
+                        "headers": COMMON_HEADERS,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/IdeaDetail"}
+                            }
+                        },
+                    },
+                    "404": error_response(
+                        "No published idea with this id (pending, rejected and hidden "
+                        "ideas answer like missing ones)."
+                    ),
+                    "500": {"$ref": "#/components/responses/ServerError"},
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenAPI",
+                "tags": ["meta"],
+                "summary": "This OpenAPI 3.0.3 document.",
+                "responses": {
+                    "200": {
+                        "description": "The document.",
+                        "headers": COMMON_HEADERS,
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "License": LICENSE,
+            "LocalizedText": LOCALIZED_TEXT,
+            "Theme": THEME,
+            "Event": EVENT,
+            "Idea": IDEA,
+            "IdeaDetail": IDEA_DETAIL,
+            "ThemeList": list_schema("Theme"),
+            "EventList": list_schema("Event"),
+            "IdeaList": list_schema("Idea"),
+            "Error": ERROR,
+        },
+        "parameters": PARAMETERS,
+        "responses": {
+            "BadRequest": error_response(
+                "A malformed parameter (a page or per_page that is no whole number or out of "
+                "range, an unknown format or sort, an unknown theme or event slug, a too "
+                "long q); `message` says which and why."
+            ),
+            "PastLastPage": error_response("The page is past the last one."),
+            "ServerError": error_response(
+                "Something went wrong on the server; try again later.",
+                {**COMMON_HEADERS, "Cache-Control": header("`no-store`: no cache keeps it.")},
+            ),
+        },
+    },
+}
+
+
+def build_spec() -> dict:
+    """The document (a fresh copy: callers may change theirs)."""
+    return copy.deepcopy(SPEC)

@@ -1,0 +1,80 @@
+"""Query parameters of the open-data API: parsed strictly, a clear 400 for anything wrong."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+
+FORMATS = ("json", "csv")
+SORTS = ("newest", "votes")
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+# A CSV download holds a whole data set, not a screenful: up to this many rows per file
+# (and per_page defaults to it); larger sets come in several pages.
+CSV_MAX_ROWS = 10_000
+MAX_Q_LENGTH = 200
+MAX_SLUG_LENGTH = 80
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class ListParams:
+    format: str
+    page: int
+    per_page: int
+
+
+def bad(message: str) -> BadRequest:
+    return BadRequest(description=message)
+
+
+def _value(args: MultiDict, name: str) -> str | None:
+    # An empty value counts as absent: an HTML filter form sends `theme=` for "all themes".
+    value = args.get(name, "")
+    return value if value != "" else None
+
+
+def choice(args: MultiDict, name: str, choices: tuple[str, ...], default: str) -> str:
+    value = _value(args, name)
+    if value is None:
+        return default
+    if value not in choices:
+        raise bad(f"{name} must be one of: {', '.join(choices)}.")
+    return value
+
+
+def integer(args: MultiDict, name: str, *, default: int, minimum: int, maximum: int | None) -> int:
+    value = _value(args, name)
+    if value is None:
+        return default
+    if not _DIGITS.fullmatch(value):
+        raise bad(f"{name} must be a whole number.")
+    number = int(value)
+    if maximum is None and number < minimum:
+        raise bad(f"{name} must be {minimum} or more.")
+    if maximum is not None and not minimum <= number <= maximum:
+        raise bad(f"{name} must be from {minimum} to {maximum}.")
+    return number
+
+
+def text(args: MultiDict, name: str, *, max_length: int) -> str | None:
+    value = _value(args, name)
+    if value is not None and len(value) > max_length:
+        raise bad(f"{name} may have at most {max_length} characters.")
+    return value
+
+
+def list_params(args: MultiDict) -> ListParams:
+    """format (json|csv), page (from 1) and per_page (1..100 for JSON, default 20;
+    1..10000 for CSV, default 10000). Raises BadRequest with a message."""
+    fmt = choice(args, "format", FORMATS, "json")
+    limit = CSV_MAX_ROWS if fmt == "csv" else MAX_PER_PAGE
+    default = CSV_MAX_ROWS if fmt == "csv" else DEFAULT_PER_PAGE
+    return ListParams(
+        format=fmt,
+        page=integer(args, "page", default=1, minimum=1, maximum=None),
+        per_page=integer(args, "per_page", default=default, minimum=1, maximum=limit),
+    )
