@@ -93,12 +93,18 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .api import bp as api_bp
+    from .events.views import bp as events_bp
+    from .organize import bp as organize_bp
     from .pages import bp as pages_bp
     from .privacy import bp as privacy_bp
+    from .themes.views import bp as themes_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(themes_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(organize_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -96,3 +96,76 @@ def make_outbox_message(
     if commit:
         db.session.commit()
     return message
+
+
+# --- themes and events -----------------------------------------------------------------------
+
+
+def make_theme(
+    name_de: str | None = None,
+    name_en: str = "",
+    slug: str | None = None,
+    active: bool = True,
+    position: int | None = None,
+    description_de: str = "",
+    commit: bool = True,
+):
+    """A theme written directly (no organizer needed); a fresh name and slug per call."""
+    from ideenwerkstatt.themes.models import Theme
+
+    n = next(_counter)
+    theme = Theme(
+        slug=slug or f"thema-{n}",
+        name_de=name_de or f"Thema {n}",
+        name_en=name_en,
+        description_de=description_de,
+        active=active,
+        position=n if position is None else position,
+    )
+    db.session.add(theme)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return theme
+
+
+def make_event(
+    title: str | None = None,
+    slug: str | None = None,
+    phase="collecting",
+    starts_in_days: float = 7,
+    hours: float = 6,
+    themes=(),
+    voting_rule="support",
+    dot_budget: int | None = None,
+    capacity: int | None = None,
+    place: str = "Rathaus, Marktplatz 1",
+    commit: bool = True,
+    **fields,
+):
+    """An event written directly (no organizer needed): starts `starts_in_days` from now
+    (negative: in the past) and lasts `hours`; in the collecting phase unless told."""
+    import datetime as dt
+
+    from ideenwerkstatt.events.models import Event, Phase, VotingRule
+
+    n = next(_counter)
+    starts_at = fields.pop("starts_at", None) or utcnow() + dt.timedelta(days=starts_in_days)
+    event = Event(
+        slug=slug or f"veranstaltung-{n}",
+        title=title or f"Ideenwerkstatt {n}",
+        place=place,
+        starts_at=starts_at,
+        ends_at=fields.pop("ends_at", None) or starts_at + dt.timedelta(hours=hours),
+        phase=Phase(phase),
+        voting_rule=VotingRule(voting_rule),
+        dot_budget=dot_budget if dot_budget is not None else (5 if voting_rule == "dots" else None),
+        capacity=capacity,
+        themes=list(themes),
+        **fields,
+    )
+    db.session.add(event)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return event

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, session
 from sqlalchemy import text
 
+from ..events.services import current_events
 from ..extensions import db
 from ..i18n import LOCALE_SESSION_KEY
+from ..themes.services import active_themes
 from ..urls import redirect_next
 
 bp = Blueprint("pages", __name__)
@@ -22,7 +24,9 @@ LEGAL_PAGES = {
 
 @bp.get("/")
 def index():
-    return render_template("pages/index.html")
+    return render_template(
+        "pages/index.html", current_events=current_events(), active_themes=active_themes()
+    )
 
 
 def _legal_page(name: str):

@@ -28,4 +28,6 @@ class Theme(db.Model):
         return self.name_en if locale == "en" and self.name_en else self.name_de
 
     def description(self, locale: str) -> str:
-        return self.description_en if locale == "en" and self.description_en else self.description_de
+        return (
+            self.description_en if locale == "en" and self.description_en else self.description_de
+        )

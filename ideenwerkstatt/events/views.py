@@ -1,0 +1,49 @@
+"""Public event pages: the list of events and one event with its ideas."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from ..ideas.queries import list_ideas
+from . import services
+from .presentation import TEMPLATE_GLOBALS
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+IDEAS_PER_PAGE = 20
+
+
+@bp.record_once
+def _template_globals(state):
+    # phase_label, event_when … for every template (start page, ideas, organizers' pages).
+    state.app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+
+
+@bp.get("")
+def index():
+    """Upcoming and running events first, then past ones; drafts only for organizers."""
+    upcoming, past = services.upcoming_and_past(current_user)
+    return render_template("events/index.html", upcoming=upcoming, past=past)
+
+
+@bp.get("/<slug>")
+def detail(slug: str):
+    """One event; a draft is a 404 for everyone but organizers."""
+    event = services.event_by_slug(slug, current_user) or abort(404)
+    ideas = list_ideas(
+        current_user,
+        event=event,
+        sort=request.args.get("sort", "newest"),
+        page=_page_number(),
+        per_page=IDEAS_PER_PAGE,
+    )
+    return render_template("events/detail.html", event=event, ideas=ideas)
+
+
+def _page_number() -> int:
+    """?page= of the idea list: a positive number, or a 404 like any page that is not there."""
+    raw = request.args.get("page") or "1"
+    if not raw.isdigit():
+        abort(404)
+    return int(raw)
