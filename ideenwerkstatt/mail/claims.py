@@ -233,8 +233,12 @@ def record_failure(
     return status
 
 
-def release(session: Session, job_ids: list[int], worker_id: str) -> int:
-    """Unsent claims go back to the queue as they were: no attempt was made."""
+def release(session: Session, job_ids: list[int], worker_id: str, reason: str | None = None) -> int:
+    """Unsent claims go back to the queue as they were: no attempt was made (`reason`,
+    e.g. "server unreachable", is kept in last_error for whoever looks at the outbox)."""
+    values: dict = {"status": OutboxStatus.QUEUED}
+    if reason:
+        values["last_error"] = _truncate(reason)
     with writing():
         released = _execute_update(
             session,
@@ -244,7 +248,7 @@ def release(session: Session, job_ids: list[int], worker_id: str) -> int:
                 OutboxMessage.claimed_by == worker_id,
                 OutboxMessage.status == OutboxStatus.SENDING,
             )
-            .values(status=OutboxStatus.QUEUED),
+            .values(**values),
         )
         session.commit()
     return released

@@ -153,7 +153,9 @@ def _deliver(
         if pending:
             try:
                 session.rollback()
-                report.released = release(session, [job.id for job in pending], worker_id)
+                report.released = release(
+                    session, [job.id for job in pending], worker_id, report.error
+                )
             except Exception:
                 log.exception("could not release mail claims; they are recovered later")
     return report
@@ -214,18 +216,20 @@ def dispatch_after_commit(ids: Iterable[int]) -> threading.Thread | None:
     Never raises: the transaction has committed, and whatever stays queued the worker
     delivers. It runs inside the committing session's after_commit event, where that
     session cannot be used, so "sync" works on a separate Session of its own."""
-    ids = [int(i) for i in ids if i is not None]
-    if not ids:
+    try:
+        return _dispatch([int(i) for i in ids if i is not None])
+    except Exception:
+        log.exception("after-commit mail delivery failed; the worker delivers what is left")
         return None
+
+
+def _dispatch(ids: list[int]) -> threading.Thread | None:
     mode = str(current_app.config.get("MAIL_DELIVER_AFTER_COMMIT", "off")).lower()
-    if mode == "off":
+    if not ids or mode == "off":
         return None
     if mode == "sync":
-        try:
-            with Session(db.engine) as session:
-                deliver_ids(ids, session=session)
-        except Exception:
-            log.exception("after-commit mail delivery failed; the worker delivers what is left")
+        with Session(db.engine) as session:
+            deliver_ids(ids, session=session)
         return None
     if mode == "thread":
         thread = threading.Thread(

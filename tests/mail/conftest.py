@@ -67,7 +67,8 @@ class RecordingHandler:
                 mail_from=envelope.mail_from,
                 rcpt_tos=list(envelope.rcpt_tos),
                 mail_options=list(envelope.mail_options),
-                message=message_from_bytes(envelope.content, policy=default_policy),
+                raw=envelope.original_content,
+                message=message_from_bytes(envelope.original_content, policy=default_policy),
             )
         )
         return "250 2.0.0 Queued"
@@ -89,13 +90,14 @@ def free_port() -> int:
 
 @pytest.fixture
 def smtp_server():
-    """Start an SMTP server: `server = smtp_server(app, handler)` points the app at it."""
+    """Start an SMTP server: `server = smtp_server(app, handler)` points the app at it
+    (options go to aiosmtpd's SMTP class, e.g. decode_data=True: no 8BITMIME)."""
     controllers = []
 
-    def start(app, handler: RecordingHandler | None = None, port: int | None = None):
+    def start(app, handler: RecordingHandler | None = None, port: int | None = None, **options):
         handler = handler or RecordingHandler()
         port = port or free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
         controller.start()
         controllers.append(controller)
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none")
@@ -106,14 +108,16 @@ def smtp_server():
         controller.stop()
 
 
-def queue_test_mail(n: int = 1, *, commit: bool = True, **kwargs) -> list[int]:
-    """Queue n test mails to person<i>@example.org; returns their outbox ids."""
+def queue_test_mail(
+    n: int = 1, *, commit: bool = True, to: str | None = None, **kwargs
+) -> list[int]:
+    """Queue n test mails (to `to`, else to person<i>@example.org); returns their ids."""
+    kwargs.setdefault("locale", "de")
     ids = []
     for i in range(n):
-        kwargs.setdefault("locale", "de")
         message = queue_mail(
             "test_message",
-            to=kwargs.pop("to", None) or f"person{i}@example.org",
+            to=to or f"person{i}@example.org",
             name=f"Person {i}",
             link=f"http://localhost/link/{i}",
             **kwargs,

@@ -157,11 +157,13 @@ def test_server_down_leaves_everything_queued_without_counting_attempts(app, smt
     assert (report.sent, report.retried, report.failed, report.released) == (0, 0, 0, 3)
     assert "ConnectionRefusedError" in report.error
     assert [(row.status, row.attempts) for row in rows()] == [(OutboxStatus.QUEUED, 0)] * 3
+    assert all("Connection refused" in row.last_error for row in rows())
 
     server = smtp_server(app, port=port)  # the server comes back
     report = deliver_due()
     assert report.sent == 3
     assert len(server.handler.envelopes) == 3
+    assert [row.last_error for row in rows()] == [None] * 3
 
 
 def test_a_server_that_keeps_dropping_the_connection_stops_the_batch(app, smtp_server):
@@ -249,6 +251,39 @@ def test_a_late_sent_record_survives_stale_recovery(app, smtp_server):
     claims.record_sent(db.session(), jobs[0], "slow-worker", utcnow())
 
     assert rows()[0].status is OutboxStatus.SENT
+
+
+def test_a_server_without_8bitmime_gets_7bit_mail(app, smtp_server):
+    server = smtp_server(app, decode_data=True)  # aiosmtpd then offers no 8BITMIME
+    queue_test_mail(1)
+
+    assert deliver_due().sent == 1
+
+    (envelope,) = server.handler.envelopes
+    assert "BODY=8BITMIME" not in envelope.mail_options
+    assert envelope.raw.isascii()
+    assert "Umlauten: äöüß" in envelope.message.get_body(("plain",)).get_content()
+
+
+def test_international_addresses_need_smtputf8(app, smtp_server):
+    server = smtp_server(app, enable_SMTPUTF8=True)
+    queue_test_mail(1, to="jörg@example.org")
+
+    assert deliver_due().sent == 1
+
+    (envelope,) = server.handler.envelopes
+    assert envelope.rcpt_tos == ["jörg@example.org"]
+    assert "SMTPUTF8" in envelope.mail_options
+
+
+def test_international_addresses_fail_without_smtputf8(app, smtp_server):
+    server = smtp_server(app, enable_SMTPUTF8=False)
+    queue_test_mail(1, to="jörg@example.org")
+
+    assert deliver_due().failed == 1
+
+    assert server.handler.envelopes == []
+    assert "internationalized" in rows()[0].last_error
 
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])
