@@ -37,7 +37,7 @@ class DeleteAccountForm(FlaskForm):
         validators=[InputRequired(message=_l("Bitte wählen Sie eine der beiden Möglichkeiten."))],
     )
     confirm = BooleanField(
-        _l("Ja, ich möchte mein Konto jetzt endgültig löschen."),
+        _l("Ja, ich möchte mein Konto jetzt endgültig löschen"),
         validators=[
             DataRequired(message=_l("Bitte bestätigen Sie, dass Sie Ihr Konto löschen möchten."))
         ],

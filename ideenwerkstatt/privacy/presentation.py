@@ -42,6 +42,40 @@ EXPORT_LABELS = {
     "recipient": _l("Empfänger*in"),
     "subject": _l("Betreff"),
     "status": _l("Status"),
+    # Sections and fields of the ideas and votes features (their export sections).
+    "ideas": _l("Ihre Ideen"),
+    "votes": _l("Ihre Stimmen"),
+    "comments": _l("Ihre Kommentare"),
+    "registrations": _l("Ihre Anmeldungen zu Veranstaltungen"),
+    "title": _l("Titel"),
+    "body": _l("Text"),
+    "theme": _l("Thema"),
+    "event": _l("Veranstaltung"),
+    "vote_count": _l("Stimmen"),
+    "updated_at": _l("Zuletzt geändert am"),
+    "published_at": _l("Veröffentlicht am"),
+    "idea_id": _l("Nummer der Idee"),
+    "idea_title": _l("Idee"),
+    "weight": _l("Gewicht (Punkte)"),
+}
+
+# Labels for a key within one section, where the plain key would be vague.
+SECTION_LABELS = {
+    ("account", "created_at"): _l("Registriert am"),
+    ("login_sessions", "created_at"): _l("Angemeldet am"),
+    ("account_links", "created_at"): _l("Erstellt am"),
+    ("mails", "created_at"): _l("Erstellt am"),
+    ("ideas", "created_at"): _l("Eingereicht am"),
+    ("votes", "created_at"): _l("Abgegeben am"),
+    ("export", "created_at"): _l("Erstellt am"),
+}
+
+# Values the page says in the reader's language rather than as stored.
+VALUE_TEXTS = {
+    "password": _l(
+        "Nur als nicht umkehrbarer Hash gespeichert (scrypt): Ihr Passwort selbst kennen wir "
+        "nicht. Deshalb ist es nicht Teil dieses Exports."
+    ),
 }
 
 VALUE_LABELS = {
@@ -75,12 +109,15 @@ VALUE_LABELS = {
 LONG_TEXT = 80
 
 
-def label(key) -> str:
-    return str(EXPORT_LABELS.get(key, key))
+def label(key, section=None) -> str:
+    known = SECTION_LABELS.get((section, key)) or EXPORT_LABELS.get(key)
+    return str(known) if known is not None else str(key)
 
 
 def value_label(key, value) -> str:
     """The value in words, with the stored value beside it when they differ."""
+    if key in VALUE_TEXTS:
+        return str(VALUE_TEXTS[key])
     known = VALUE_LABELS.get(key, {}).get(value) if isinstance(value, str) else None
     return f"{known} ({value})" if known is not None else str(value)
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash
 
+from ..accounts import throttle
 from ..database import commit
 from ..i18n import LOCALE_SESSION_KEY
 from . import consent_texts, presentation, services
@@ -135,7 +136,15 @@ def delete():
         status = 422 if form.is_submitted() else 200
         return render_template("privacy/delete.html", form=form), status
     user = _me()
+    # The failed-password budget is the login's, per account: a borrowed or stolen session
+    # cannot be used to guess the password here either.
+    if throttle.login_failures_exceeded(user.email):
+        form.password.errors.append(
+            _("Zu viele falsche Passwörter. Bitte versuchen Sie es später noch einmal.")
+        )
+        return render_template("privacy/delete.html", form=form), 429
     if not check_password_hash(user.password_hash, form.password.data):
+        throttle.record_login_failure(user.email)
         form.password.errors.append(_("Das Passwort stimmt nicht."))
         return render_template("privacy/delete.html", form=form), 422
 

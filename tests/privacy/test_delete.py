@@ -169,3 +169,32 @@ def test_delete_account_service_with_loaded_ledger_rows(app, erasure_calls):
     db.session.commit()
     assert count(ConsentRecord) == 0
     assert erasure_calls == [(user.id, False)]
+
+
+def test_delete_needs_a_csrf_token(client, auth, app):
+    user = auth.login_as()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(
+            "/account/delete",
+            data={"password": DEFAULT_PASSWORD, "contributions": "keep", "confirm": "y"},
+        )
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert db.session.get(User, user.id) is not None
+
+
+@pytest.mark.parametrize(
+    "app_config", [{"RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN_FAILURES": "2 per 15 minutes"}]
+)
+def test_guessing_the_password_on_the_delete_page_is_limited(client, auth):
+    user = auth.login_as()
+    wrong = {"password": "geraten", "contributions": "keep", "confirm": "y"}
+    assert client.post("/account/delete", data=wrong).status_code == 422
+    assert client.post("/account/delete", data=wrong).status_code == 422
+    right = dict(wrong, password=DEFAULT_PASSWORD)
+    response = client.post("/account/delete", data=right)
+    assert response.status_code == 429
+    assert "Zu viele falsche Passwörter" in response.text
+    assert db.session.get(User, user.id) is not None

@@ -106,6 +106,7 @@ def test_registered_sections_join_the_export(client, person, monkeypatch):
 def test_export_page_shows_the_same_data(client, person, monkeypatch):
     monkeypatch.setattr(services, "_export_sections", {})
     services.register_export_section("votes", lambda user: [{"idea_id": 7, "weight": 2}])
+    services.register_export_section("gadgets", lambda user: {"colour": "grün", "tags": ["a"]})
     data = client.get("/account/export").json
     response = client.get("/account/export.html")
     assert response.status_code == 200 and response.mimetype == "text/html"
@@ -119,5 +120,7 @@ def test_export_page_shows_the_same_data(client, person, monkeypatch):
         assert consent["text"] in page
     assert "Bitte bestätigen Sie" in page
     assert "<h2" in page and "<dl" in page and "<table" in page
-    assert "<td>7</td>" in page and "votes" in page
+    assert "<td>7</td>" in page and "<h2" in page and "Ihre Stimmen" in page
+    assert "Nur als nicht umkehrbarer Hash gespeichert" in page  # said in the page's language
+    assert "gadgets" in page and "grün" in page  # unknown sections are shown as they are
     assert person.password_hash not in page
