@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import StaticPool
 
@@ -91,9 +92,20 @@ def app_config(tmp_path):
     return {}
 
 
+def _forget_request_caches() -> None:
+    """Tests keep one app context open (so they can use the database between requests), and
+    a request inside it shares its `g`: Flask-Login would hand the next request the user it
+    cached in `g._login_user` whatever cookie that request brings, Flask-WTF its CSRF token,
+    Flask-Babel its locale. In production every request has a fresh `g`; here every request
+    starts without these caches, so session and language tests prove something."""
+    for name in ("_login_user", "csrf_token", "_flask_babel"):
+        g.pop(name, None)
+
+
 @pytest.fixture
 def app(tmp_path, app_config, _postgres_schema):
     app = create_app(test_config(tmp_path, **app_config))
+    app.before_request(_forget_request_caches)
     with app.app_context():
         if _postgres_schema is None:
             db.create_all()
@@ -142,19 +154,32 @@ class AuthActions:
         self._client = client
 
     def login_as(self, role="citizen", **user_fields):
+        return self.login_user(make_user(role=role, **user_fields))
+
+    def login_user(self, user):
+        """Sign the client in as an existing user."""
         from ideenwerkstatt.accounts.services import start_login_session
 
-        user = make_user(role=role, **user_fields)
         token = start_login_session(user)
         db.session.commit()
         with self._client.session_transaction() as session:
             session["_user_id"] = token
             session["_fresh"] = True
+        self._forget_cached_user()
         return user
 
     def logout(self):
         with self._client.session_transaction() as session:
             session.clear()
+        self._forget_cached_user()
+
+    @staticmethod
+    def _forget_cached_user():
+        # The test's app context outlives each request, and Flask-Login caches the user of
+        # a request on `g`: without this, the next request would still see the old user.
+        from flask import g
+
+        g.pop("_login_user", None)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 
 from tests.factories import DEFAULT_PASSWORD
 
@@ -56,18 +55,3 @@ class Registration:
 @pytest.fixture
 def registration(client):
     return Registration(client)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_user_per_request(app):
-    """The shared `app` fixture keeps one app context open for the whole test, so `g`
-    outlives a request and Flask-Login would hand the next request the user it cached in
-    `g._login_user`, whatever cookie that request brings (and Flask-WTF the CSRF token it
-    cached in `g.csrf_token`, Flask-Babel the locale). In production every request has a
-    fresh `g`; so that the session tests here prove something, every request here starts
-    without these too."""
-
-    @app.before_request
-    def _forget_request_caches():
-        for name in ("_login_user", "csrf_token", "_flask_babel"):
-            g.pop(name, None)
