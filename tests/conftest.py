@@ -36,7 +36,7 @@ def _clean_environment():
     os.environ.update(saved)
 
 
-def test_config(tmp_path, **extra) -> dict:
+def build_test_config(tmp_path, **extra) -> dict:
     """The configuration every test app starts from."""
     config = {
         "TESTING": True,
@@ -69,7 +69,7 @@ def _postgres_schema(tmp_path_factory):
         return
     # Building an app imports every feature, so that the metadata knows all tables even
     # when the first test module imported only one feature's models.
-    create_app(test_config(tmp_path_factory.mktemp("schema")))
+    create_app(build_test_config(tmp_path_factory.mktemp("schema")))
     engine = create_engine(normalize_database_url(TEST_DATABASE_URL))
     with engine.begin() as conn:
         db.metadata.drop_all(conn)
@@ -104,7 +104,7 @@ def _forget_request_caches() -> None:
 
 @pytest.fixture
 def app(tmp_path, app_config, _postgres_schema):
-    app = create_app(test_config(tmp_path, **app_config))
+    app = create_app(build_test_config(tmp_path, **app_config))
     app.before_request(_forget_request_caches)
     with app.app_context():
         if _postgres_schema is None:
@@ -125,7 +125,7 @@ def file_db_app(tmp_path, app_config, _postgres_schema):
     if not TEST_DATABASE_URL:
         overrides.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'app.db'}")
         overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-    app = create_app(test_config(tmp_path, **overrides))
+    app = create_app(build_test_config(tmp_path, **overrides))
     with app.app_context():
         if _postgres_schema is None:
             db.create_all()
