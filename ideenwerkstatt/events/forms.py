@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import services
+from . import validation as limits
 from .models import Phase, VotingRule
 from .services import PhaseStep
 
@@ -44,8 +44,8 @@ class EventForm(FlaskForm):
         validators=[
             DataRequired(_l("Bitte geben Sie einen Titel ein.")),
             Length(
-                max=services.TITLE_MAX,
-                message=_l("Höchstens %(max)d Zeichen.", max=services.TITLE_MAX),
+                max=limits.TITLE_MAX,
+                message=_l("Höchstens %(max)d Zeichen.", max=limits.TITLE_MAX),
             ),
         ],
     )
@@ -53,8 +53,8 @@ class EventForm(FlaskForm):
         _l("Beschreibung"),
         validators=[
             Length(
-                max=services.DESCRIPTION_MAX,
-                message=_l("Höchstens %(max)d Zeichen.", max=services.DESCRIPTION_MAX),
+                max=limits.DESCRIPTION_MAX,
+                message=_l("Höchstens %(max)d Zeichen.", max=limits.DESCRIPTION_MAX),
             )
         ],
     )
@@ -62,8 +62,8 @@ class EventForm(FlaskForm):
         _l("Ort"),
         validators=[
             Length(
-                max=services.PLACE_MAX,
-                message=_l("Höchstens %(max)d Zeichen.", max=services.PLACE_MAX),
+                max=limits.PLACE_MAX,
+                message=_l("Höchstens %(max)d Zeichen.", max=limits.PLACE_MAX),
             )
         ],
     )
@@ -83,7 +83,7 @@ class EventForm(FlaskForm):
     capacity = IntegerField(
         _l("Plätze"),
         invalid_value_message=_l("Bitte eine ganze Zahl, oder leer lassen für unbegrenzt."),
-        validators=[Optional(), _range(services.CAPACITY_MIN, services.CAPACITY_MAX)],
+        validators=[Optional(), _range(limits.CAPACITY_MIN, limits.CAPACITY_MAX)],
     )
     voting_rule = RadioField(
         _l("Abstimmungsregel"),
@@ -99,15 +99,15 @@ class EventForm(FlaskForm):
     dot_budget = IntegerField(
         _l("Punkte pro Person"),
         invalid_value_message=_l("Bitte eine ganze Zahl."),
-        validators=[Optional(), _range(services.DOT_BUDGET_MIN, services.DOT_BUDGET_MAX)],
+        validators=[Optional(), _range(limits.DOT_BUDGET_MIN, limits.DOT_BUDGET_MAX)],
     )
     retention_days = IntegerField(
         _l("Aufbewahrung der Anmeldedaten (Tage)"),
-        default=services.RETENTION_DAYS_DEFAULT,
+        default=limits.RETENTION_DAYS_DEFAULT,
         invalid_value_message=_l("Bitte eine ganze Zahl."),
         validators=[
             InputRequired(_l("Bitte geben Sie eine Zahl von Tagen an.")),
-            _range(services.RETENTION_DAYS_MIN, services.RETENTION_DAYS_MAX),
+            _range(limits.RETENTION_DAYS_MIN, limits.RETENTION_DAYS_MAX),
         ],
     )
 

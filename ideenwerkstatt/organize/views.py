@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..database import commit
 from ..events import services as events
+from ..events import validation
 from ..events.forms import EventForm, PhaseForm
 from ..events.presentation import phase_label
 from ..permissions import Role, require_role
@@ -49,9 +50,7 @@ def _theme_or_404(theme_id: int):
 
 @bp.get("/themes")
 def theme_list():
-    return render_template(
-        "organize/themes.html", themes=themes.all_themes(), action_form=ThemeActionForm()
-    )
+    return render_template("organize/themes.html", themes=themes.all_themes())
 
 
 @bp.route("/themes/new", methods=["GET", "POST"])
@@ -148,7 +147,6 @@ def event_list():
         events=events.all_events(),
         allowed_steps=events.allowed_steps,
         phase_after=events.phase_after,
-        phase_form=PhaseForm(),
     )
 
 
@@ -171,12 +169,12 @@ def _save_event(form: EventForm, event=None):
     valid = form.validate_on_submit()
     try:
         if not valid:
-            events.check_event(event, **form.service_values())
+            validation.check_event(event, **form.service_values())
             return None
         if event is None:
             return events.create_event(current_user, **form.service_values())
         return events.update_event(current_user, event, **form.service_values())
-    except events.EventError as exc:
+    except validation.EventError as exc:
         _show_errors(form, exc.errors)
         return None
 
@@ -206,8 +204,8 @@ def event_edit(event_id: int):
             "title": event.title,
             "description": event.description,
             "place": event.place,
-            "starts_at": events.to_local(event.starts_at).replace(tzinfo=None),
-            "ends_at": events.to_local(event.ends_at).replace(tzinfo=None),
+            "starts_at": validation.to_local(event.starts_at).replace(tzinfo=None),
+            "ends_at": validation.to_local(event.ends_at).replace(tzinfo=None),
             "themes": [theme.id for theme in event.themes],
             "capacity": event.capacity,
             "voting_rule": event.voting_rule.value,
@@ -225,7 +223,7 @@ def event_edit(event_id: int):
         "organize/event_form.html",
         form=form,
         event=event,
-        voting_rule_locked=events.voting_rule_locked(event),
+        voting_rule_locked=validation.voting_rule_locked(event),
     ), status
 
 
@@ -239,7 +237,7 @@ def event_phase(event_id: int):
         phase = events.change_phase(
             current_user, event, form.step.data, from_phase=form.from_phase.data
         )
-    except events.EventError as exc:
+    except validation.EventError as exc:
         flash(exc.message, "error")
     else:
         commit()

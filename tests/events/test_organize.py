@@ -63,9 +63,7 @@ def test_organizer_creates_an_event(client, organizer):
     assert "als Entwurf angelegt" in client.get("/organize/events").text
 
 
-def test_bad_input_is_answered_with_422_messages_next_to_fields_and_values_kept(
-    client, organizer
-):
+def test_bad_input_is_answered_with_422_messages_next_to_fields_and_values_kept(client, organizer):
     data = GOOD | {
         "ends_at": "2030-09-14T09:00",  # before the start: the service's rule
         "capacity": "viele",  # not a number: the form's rule
@@ -167,9 +165,7 @@ def test_phase_buttons_move_the_event(client, organizer):
     assert "ist jetzt in der Phase „Ideen sammeln“" in client.get("/organize/events").text
 
     # The same button sent twice (double click): one step only.
-    client.post(
-        f"/organize/events/{event.id}/phase", data={"step": "next", "from_phase": "draft"}
-    )
+    client.post(f"/organize/events/{event.id}/phase", data={"step": "next", "from_phase": "draft"})
     db.session.expire_all()
     assert event.phase is Phase.COLLECTING
 

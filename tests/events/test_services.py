@@ -6,9 +6,10 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from ideenwerkstatt.database import commit, utcnow
-from ideenwerkstatt.events import services
+from ideenwerkstatt.events import services, validation
 from ideenwerkstatt.events.models import Event, Phase, VotingRule
-from ideenwerkstatt.events.services import EventError, PhaseStep
+from ideenwerkstatt.events.services import PhaseStep
+from ideenwerkstatt.events.validation import EventError
 from ideenwerkstatt.extensions import db
 from ideenwerkstatt.ideas.models import Idea, IdeaStatus
 from ideenwerkstatt.permissions import PermissionDenied
@@ -118,7 +119,7 @@ def test_local_times_are_stored_in_utc(organizer):
     assert summer.starts_at == dt.datetime(2030, 5, 17, 8, 0, tzinfo=dt.UTC)
     assert summer.starts_at.tzinfo is not None
     assert winter.starts_at == dt.datetime(2030, 1, 10, 17, 0, tzinfo=dt.UTC)
-    assert services.to_local(winter.starts_at).hour == 18
+    assert validation.to_local(winter.starts_at).hour == 18
 
 
 def test_aware_times_are_taken_as_they_are(organizer):
@@ -233,10 +234,10 @@ def test_voting_rule_is_fixed_when_votes_exist_even_after_stepping_back(organize
     voter = make_user()
     idea = add_idea(event, make_theme())
     values = dict(title=event.title, starts_at=event.starts_at, ends_at=event.ends_at)
-    assert not services.voting_rule_locked(event)
+    assert not validation.voting_rule_locked(event)
     db.session.add(Vote(user_id=voter.id, idea_id=idea.id, weight=1))
     commit()
-    assert services.voting_rule_locked(event)
+    assert validation.voting_rule_locked(event)
     assert "voting_rule" in errors_of(
         lambda: services.update_event(organizer, event, voting_rule="dots", dot_budget=3, **values)
     )

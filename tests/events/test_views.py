@@ -121,8 +121,8 @@ def test_event_list_puts_upcoming_before_past(client):
     make_event(title="Vergangen", phase="closed", starts_in_days=-20)
     make_event(title="Kommend", phase="collecting", starts_in_days=10)
     text = client.get("/events").text
-    assert text.index("Kommend") < text.index("Vergangene Veranstaltungen") < text.index(
-        "Vergangen<"
+    assert (
+        text.index("Kommend") < text.index("Vergangene Veranstaltungen") < text.index("Vergangen<")
     )
 
 

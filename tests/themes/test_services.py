@@ -78,7 +78,11 @@ def test_invalid_theme_names_are_refused(organizer, name_de, name_en):
 def test_update_keeps_the_slug(organizer):
     theme = services.create_theme(organizer, name_de="Mobilität")
     services.update_theme(
-        organizer, theme, name_de="Mobilität und Verkehr", name_en="Mobility", description_de=" Neu "
+        organizer,
+        theme,
+        name_de="Mobilität und Verkehr",
+        name_en="Mobility",
+        description_de=" Neu ",
     )
     commit()
     assert (theme.slug, theme.name_de, theme.description_de) == (

@@ -37,7 +37,7 @@ def test_theme_page_shows_the_theme_and_its_published_ideas(client):
     page = client.get("/themes/mobilitaet")
     assert page.status_code == 200
     assert "<h1>Mobilität</h1>" in page.text
-    assert "<p class=\"keep-lines\">Bus</p>" in page.text
+    assert '<p class="keep-lines">Bus</p>' in page.text
     assert "Mehr Radwege" in page.text
     assert "Noch nicht freigegeben" not in page.text
     assert "Anderes Thema" not in page.text
