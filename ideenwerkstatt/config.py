@@ -101,6 +101,8 @@ def build_config(instance_path: Path) -> dict:
         "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "5 per 15 minutes"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "20 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "10 per hour"),
+        "RATELIMIT_IDEAS": os.environ.get("RATELIMIT_IDEAS", "10 per hour"),
+        "RATELIMIT_VOTES": os.environ.get("RATELIMIT_VOTES", "60 per minute"),
         # Spam defence on public forms, without CAPTCHAs or third parties.
         "FORM_MIN_FILL_SECONDS": 3,
         # Password hashing: scrypt N=2**17, r=8, p=1 (OWASP ASVS 5.0); tests lower it.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LOCALE_SESSION_KEY = "lang"
@@ -14,7 +14,10 @@ def supported_locales() -> list[str]:
 
 def select_locale() -> str:
     """German unless the person asked for English: by the switch, their account, or their
-    browser's Accept-Language."""
+    browser's Accept-Language. Outside a request (CLI, workers, tests of services): the
+    default language."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in supported_locales():
         return chosen

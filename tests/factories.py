@@ -169,3 +169,78 @@ def make_event(
     if commit:
         db.session.commit()
     return event
+
+
+# --- ideas and votes -------------------------------------------------------------------------
+
+
+_NEW_AUTHOR = object()
+
+
+def make_idea(
+    author=_NEW_AUTHOR,
+    theme=None,
+    title: str | None = None,
+    body: str = "Eine ausführliche Beschreibung der Idee mit **Markdown**.",
+    status="published",
+    event=None,
+    vote_count: int = 0,
+    from_paper_card: bool = False,
+    commit: bool = True,
+    **fields,
+):
+    """An idea written directly (no moderation needed), published unless told; makes an
+    author (pass author=None for a deleted account) and a theme when none are given.
+    `vote_count` is written as given: use make_vote (or votes.services) when the count must
+    match rows."""
+    from ideenwerkstatt.ideas.models import Idea, IdeaStatus
+    from ideenwerkstatt.sanitize import clean_html
+
+    n = next(_counter)
+    if author is _NEW_AUTHOR:
+        author = None if from_paper_card else make_user(commit=False)
+    if theme is None:
+        theme = make_theme(commit=False)
+    now = utcnow()
+    status = IdeaStatus(status)
+    idea = Idea(
+        author=author,
+        theme=theme,
+        event=event,
+        title=title or f"Idee Nummer {n}",
+        body=body,
+        body_html=str(clean_html(body)),
+        status=status,
+        from_paper_card=from_paper_card,
+        vote_count=vote_count,
+        created_at=fields.pop("created_at", now),
+        updated_at=now,
+        published_at=fields.pop("published_at", now if status != IdeaStatus.PENDING else None),
+        **fields,
+    )
+    db.session.add(idea)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return idea
+
+
+def make_vote(idea, user=None, weight: int = 1, commit: bool = True):
+    """A vote row plus the matching change of the idea's count (as votes.services does)."""
+    from sqlalchemy import update
+
+    from ideenwerkstatt.ideas.models import Idea
+    from ideenwerkstatt.votes.models import Vote
+
+    if user is None:
+        user = make_user(commit=False)
+    vote = Vote(user_id=user.id, idea_id=idea.id, weight=weight)
+    db.session.add(vote)
+    db.session.flush()
+    db.session.execute(
+        update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count + weight)
+    )
+    db.session.refresh(idea)
+    if commit:
+        db.session.commit()
+    return vote

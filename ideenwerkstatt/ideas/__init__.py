@@ -1,1 +1,3 @@
-"""Ideas slice."""
+"""Ideas: submitted by citizens (or typed in from paper cards), moderated, listed, searched."""
+
+from .views import bp  # noqa: F401

@@ -1,0 +1,168 @@
+"""Reading ideas: the paginated, filtered list and one idea as a viewer may see it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
+
+from ..events.models import Event
+from ..extensions import db
+from ..permissions import can_moderate
+from ..themes.models import Theme
+from .models import Idea, IdeaStatus
+from .rules import can_view_idea
+
+SORTS = ("newest", "votes")
+MAX_PER_PAGE = 100
+MAX_SEARCH_WORDS = 8
+STATUS_ALL = "all"
+
+
+@dataclass
+class Page:
+    """One page of a list; `pages` is at least 1, so an empty list has one (empty) page."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _id(value, model) -> int | None:
+    if value is None:
+        return None
+    return value.id if isinstance(value, model) else int(value)
+
+
+def escape_like(term: str) -> str:
+    """`%`, `_` and the escape character itself match only themselves."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_condition(q: str):
+    """Every word must appear in the title or the body, case-insensitively (ILIKE on
+    PostgreSQL, LIKE on lower() on SQLite, which folds ASCII letters only)."""
+    conditions = []
+    for word in q.split()[:MAX_SEARCH_WORDS]:
+        pattern = f"%{escape_like(word)}%"
+        conditions.append(
+            or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\"))
+        )
+    return and_(*conditions) if conditions else None
+
+
+def visible_statuses(viewer, status) -> tuple[IdeaStatus, ...]:
+    """The public list shows published ideas; moderators may ask for any state (or "all").
+    Authors find their own pending ideas under "my ideas", not here."""
+    if status is None or not can_moderate(viewer):
+        return (IdeaStatus.PUBLISHED,)
+    if status == STATUS_ALL:
+        return tuple(IdeaStatus)
+    return (IdeaStatus(status),)
+
+
+def ideas_query(viewer, *, theme=None, event=None, q=None, status=None) -> Select:
+    """The filtered statement behind the list (no order, no paging): reused by the API."""
+    statuses = visible_statuses(viewer, status)
+    stmt = select(Idea)
+    stmt = stmt.where(
+        Idea.status == statuses[0] if len(statuses) == 1 else Idea.status.in_(statuses)
+    )
+    theme_id = _id(theme, Theme)
+    if theme_id is not None:
+        stmt = stmt.where(Idea.theme_id == theme_id)
+    event_id = _id(event, Event)
+    if event_id is not None:
+        stmt = stmt.where(Idea.event_id == event_id)
+    condition = search_condition(q) if q else None
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return stmt
+
+
+def order_for(sort: str):
+    """Stable orders: the id breaks every tie, so no idea shows up on two pages."""
+    if sort == "votes":
+        return (Idea.vote_count.desc(), Idea.id.desc())
+    return (Idea.created_at.desc(), Idea.id.desc())
+
+
+def list_ideas(
+    viewer,
+    *,
+    theme=None,
+    event=None,
+    q: str | None = None,
+    sort: str = "newest",
+    page: int = 1,
+    per_page: int = 20,
+    status=None,
+) -> Page:
+    """A page of ideas the viewer may see in the list, with theme, event and author loaded.
+
+    Two queries whatever the page size: one count, one page of rows (the theme, event and
+    author come along by joins). `theme` and `event` are objects or ids; `sort` is "newest"
+    or "votes"; `status` is for moderators (an IdeaStatus value or "all").
+    Raises NotFound for a page below 1 or past the last one (an empty list has page 1)."""
+    sort = sort if sort in SORTS else "newest"
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    if page < 1:
+        raise NotFound()
+    stmt = ideas_query(viewer, theme=theme, event=event, q=q, status=status)
+    total = db.session.scalar(stmt.with_only_columns(func.count(Idea.id)))
+    result = Page(items=[], page=page, per_page=per_page, total=total)
+    if page > result.pages:
+        raise NotFound()
+    if total:
+        rows = db.session.scalars(
+            stmt.options(joinedload(Idea.theme), joinedload(Idea.event), joinedload(Idea.author))
+            .order_by(*order_for(sort))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        result.items = list(rows)
+    return result
+
+
+def idea_for_viewer(viewer, idea_id: int) -> Idea:
+    """The idea, when the viewer may see it (published: everyone; otherwise its author and
+    moderators). Raises NotFound otherwise, so that a pending idea's existence stays private."""
+    idea = db.session.scalar(
+        select(Idea)
+        .where(Idea.id == idea_id)
+        .options(joinedload(Idea.theme), joinedload(Idea.event), joinedload(Idea.author))
+    )
+    if idea is None or not can_view_idea(viewer, idea):
+        raise NotFound()
+    return idea
+
+
+def ideas_of(user, limit: int = 50) -> list[Idea]:
+    """The user's own ideas in every state, newest first ("my ideas" on the account page)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            select(Idea)
+            .where(Idea.author_id == user.id)
+            .options(joinedload(Idea.theme), joinedload(Idea.event))
+            .order_by(Idea.created_at.desc(), Idea.id.desc())
+            .limit(limit)
+        )
+    )
