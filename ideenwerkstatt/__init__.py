@@ -94,10 +94,12 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .api import bp as api_bp
     from .events.views import bp as events_bp
+    from .ideas import bp as ideas_bp
     from .organize import bp as organize_bp
     from .pages import bp as pages_bp
     from .privacy import bp as privacy_bp
     from .themes.views import bp as themes_bp
+    from .votes import bp as votes_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -105,6 +107,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(themes_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(organize_bp)
+    app.register_blueprint(ideas_bp)
+    app.register_blueprint(votes_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

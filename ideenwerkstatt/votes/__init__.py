@@ -1,1 +1,3 @@
-"""Votes slice."""
+"""Votes: support votes or dots on published ideas, counts that never drift."""
+
+from .views import bp  # noqa: F401

@@ -1,0 +1,285 @@
+"""Voting: support votes or dots, cast and retracted so that counts never drift from the rows.
+
+How the count stays right under concurrency:
+- one row per (voter, idea), guarded by the unique constraint: a double click inserts once,
+  the second INSERT fails inside a SAVEPOINT and becomes a no-op;
+- `idea.vote_count` changes only by an atomic `UPDATE … SET vote_count = vote_count + :w` in
+  the same transaction as the row it mirrors (never read, add and write back in Python);
+- a retraction deletes the row with `DELETE … RETURNING weight` and subtracts exactly what it
+  deleted, so two concurrent retractions cannot both subtract;
+- the dot budget is checked after locking the voter's user row (`FOR NO KEY UPDATE` on
+  PostgreSQL), so two concurrent dot votes by one person cannot both pass the check. SQLite
+  serialises writers anyway (BEGIN IMMEDIATE for POST requests, see database.py).
+
+Retracting removes all of the voter's dots on that idea, not one: "retract" means "take my
+vote back", and the dots are then free for other ideas of the event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..accounts.models import User
+from ..database import utcnow
+from ..events.models import Phase, VotingRule
+from ..extensions import db
+from ..ideas.models import Idea, IdeaStatus
+from ..permissions import PermissionDenied
+from .models import Vote
+
+votes = Vote.__table__
+ideas = Idea.__table__
+
+# An event with the dots rule but no budget set gives one dot per person: the most cautious
+# reading of a half-configured event.
+DEFAULT_DOT_BUDGET = 1
+
+
+class VoteError(Exception):
+    """The vote was refused; `message` says why, for people."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class VoteNotAllowed(VoteError, PermissionDenied):
+    """The voter may not vote at all (not signed in, account not active)."""
+
+
+@dataclass
+class VoteState:
+    """What a voter sees next to an idea: its count, their own weight on it, the rule and,
+    under the dots rule, their budget for the event and how much of it is used."""
+
+    idea_id: int
+    vote_count: int
+    weight: int
+    rule: VotingRule
+    budget: int | None = None
+    used: int = 0
+    open: bool = True
+    reason: str | None = None  # why voting is closed, when it is
+    changed: bool = False  # whether the cast or retraction that returned this changed a row
+
+    @property
+    def voted(self) -> bool:
+        return self.weight > 0
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.budget is None else max(0, self.budget - self.used)
+
+    @property
+    def can_add(self) -> bool:
+        """Whether the button that adds a vote (or a dot) should be offered."""
+        if not self.open:
+            return False
+        if self.rule == VotingRule.SUPPORT:
+            return not self.voted
+        return bool(self.remaining)
+
+    def as_json(self) -> dict:
+        return {
+            "idea_id": self.idea_id,
+            "vote_count": self.vote_count,
+            "weight": self.weight,
+            "voted": self.voted,
+            "rule": str(self.rule),
+            "budget": self.budget,
+            "used": self.used,
+            "remaining": self.remaining,
+            "open": self.open,
+            "can_add": self.can_add,
+            "changed": self.changed,
+        }
+
+
+def rule_for(idea: Idea) -> VotingRule:
+    """Ideas without an event take support votes; otherwise the event's rule applies."""
+    return idea.event.voting_rule if idea.event is not None else VotingRule.SUPPORT
+
+
+def budget_for(idea: Idea) -> int | None:
+    if rule_for(idea) != VotingRule.DOTS:
+        return None
+    return idea.event.dot_budget or DEFAULT_DOT_BUDGET
+
+
+def closed_reason(idea: Idea) -> str | None:
+    """None while votes count on this idea, else the reason in words: only published ideas,
+    and while their event (if any) is in its voting phase."""
+    if idea.status != IdeaStatus.PUBLISHED:
+        return _("Für diese Idee kann nicht abgestimmt werden.")
+    event = idea.event
+    if event is None or event.phase == Phase.VOTING:
+        return None
+    if event.phase == Phase.CLOSED:
+        return _("Die Abstimmung zu „%(event)s“ ist beendet.", event=event.title)
+    return _("Die Abstimmung zu „%(event)s“ hat noch nicht begonnen.", event=event.title)
+
+
+def _check_voter(voter) -> None:
+    if voter is None or not getattr(voter, "is_authenticated", False) or not voter.is_active:
+        raise VoteNotAllowed(_("Bitte melden Sie sich an, um abzustimmen."))
+
+
+def _check_open(idea: Idea) -> None:
+    reason = closed_reason(idea)
+    if reason:
+        raise VoteError(reason)
+
+
+def _used_dots(voter, event_id: int) -> int:
+    """The voter's dots on all ideas of the event (the budget is per event)."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(votes.c.weight), 0))
+        .select_from(votes.join(ideas, ideas.c.id == votes.c.idea_id))
+        .where(votes.c.user_id == voter.id, ideas.c.event_id == event_id)
+    )
+
+
+def _add_to_count(idea: Idea, delta: int) -> int:
+    new_count = db.session.execute(
+        update(ideas)
+        .where(ideas.c.id == idea.id)
+        .values(vote_count=ideas.c.vote_count + delta)
+        .returning(ideas.c.vote_count)
+    ).scalar_one()
+    set_committed_value(idea, "vote_count", new_count)
+    return new_count
+
+
+def _insert_row(voter, idea: Idea, weight: int) -> bool:
+    """Insert the voter's row; False when it exists already (unique constraint). The
+    SAVEPOINT keeps the surrounding transaction usable after the refused INSERT."""
+    now = utcnow()
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(votes).values(
+                    user_id=voter.id,
+                    idea_id=idea.id,
+                    weight=weight,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
+    """Support the idea, or add `dots` to it under the dots rule.
+
+    Rules: the voter is signed in; the idea is published; its event, if any, is voting.
+    Support: one vote per person, a second one is a no-op (not an error). Dots: the voter's
+    dots on all ideas of the event stay within the event's budget.
+    Raises VoteNotAllowed, VoteError (closed, budget exceeded, bad number of dots)."""
+    _check_voter(voter)
+    _check_open(idea)
+    rule = rule_for(idea)
+    if rule == VotingRule.SUPPORT:
+        inserted = _insert_row(voter, idea, 1)
+        if inserted:
+            _add_to_count(idea, 1)
+        return vote_state(voter, idea, changed=inserted)
+
+    budget = budget_for(idea)
+    if not isinstance(dots, int) or dots < 1 or dots > budget:
+        raise VoteError(_("Bitte vergeben Sie zwischen 1 und %(budget)d Punkten.", budget=budget))
+    # One dot vote per person at a time: the lock makes the budget check and the write one
+    # step. (FOR NO KEY UPDATE on PostgreSQL; SQLite has one writer at a time anyway.)
+    db.session.execute(select(User.id).where(User.id == voter.id).with_for_update(key_share=True))
+    used = _used_dots(voter, idea.event.id)
+    if used + dots > budget:
+        remaining = budget - used
+        if remaining <= 0:
+            raise VoteError(_("Sie haben alle Ihre Punkte für diese Veranstaltung vergeben."))
+        raise VoteError(
+            ngettext(
+                "Sie haben nur noch %(num)d Punkt übrig.",
+                "Sie haben nur noch %(num)d Punkte übrig.",
+                remaining,
+            )
+        )
+    added = db.session.execute(
+        update(votes)
+        .where(votes.c.user_id == voter.id, votes.c.idea_id == idea.id)
+        .values(weight=votes.c.weight + dots, updated_at=utcnow())
+    ).rowcount
+    if not added and not _insert_row(voter, idea, dots):
+        # The row appeared between the UPDATE and the INSERT: add to it after all.
+        db.session.execute(
+            update(votes)
+            .where(votes.c.user_id == voter.id, votes.c.idea_id == idea.id)
+            .values(weight=votes.c.weight + dots, updated_at=utcnow())
+        )
+    _add_to_count(idea, dots)
+    return vote_state(voter, idea, changed=True)
+
+
+def retract_vote(voter, idea: Idea) -> VoteState:
+    """Take the voter's vote back: the row goes, with all its dots. Nothing to retract is a
+    no-op. Same rules as casting (published idea, voting phase).
+    Raises VoteNotAllowed, VoteError."""
+    _check_voter(voter)
+    _check_open(idea)
+    weight = db.session.execute(
+        delete(votes)
+        .where(votes.c.user_id == voter.id, votes.c.idea_id == idea.id)
+        .returning(votes.c.weight)
+    ).scalar_one_or_none()
+    if weight:
+        _add_to_count(idea, -weight)
+    return vote_state(voter, idea, changed=bool(weight))
+
+
+def vote_state(voter, idea: Idea, *, changed: bool = False) -> VoteState:
+    """The idea's count and, for a signed-in voter, their weight on it and their budget."""
+    rule = rule_for(idea)
+    reason = closed_reason(idea)
+    state = VoteState(
+        idea_id=idea.id,
+        vote_count=idea.vote_count,
+        weight=0,
+        rule=rule,
+        budget=budget_for(idea),
+        open=reason is None,
+        reason=reason,
+        changed=changed,
+    )
+    if voter is None or not getattr(voter, "is_authenticated", False):
+        return state
+    state.weight = (
+        db.session.scalar(
+            select(votes.c.weight).where(votes.c.user_id == voter.id, votes.c.idea_id == idea.id)
+        )
+        or 0
+    )
+    if rule == VotingRule.DOTS:
+        state.used = _used_dots(voter, idea.event.id)
+    return state
+
+
+def votes_of(user, limit: int = 200) -> list[tuple[Vote, Idea]]:
+    """The user's votes with their ideas, newest first ("my votes" on the account page)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    rows = db.session.execute(
+        select(Vote, Idea)
+        .join(Idea, Idea.id == Vote.idea_id)
+        .where(Vote.user_id == user.id)
+        .options(joinedload(Idea.event))
+        .order_by(Vote.created_at.desc(), Vote.id.desc())
+        .limit(limit)
+    )
+    return [(vote, idea) for vote, idea in rows]
