@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from ideenwerkstatt.extensions import db
+
+from ..factories import DEFAULT_PASSWORD, make_user
 from .conftest import PageWatch
 from .helpers import assert_no_axe_violations, focused, tab_through
 
@@ -165,3 +168,30 @@ def test_harness_notices_requests_to_other_hosts(browser, live_server):
         assert watch.third_party == ["GET http://tracker.invalid/pixel.gif"]
     finally:
         context.close()
+
+
+def test_flash_message_is_announced_after_a_redirect(new_page, live_server):
+    with live_server.app.app_context():
+        email = make_user().email
+        db.session.remove()
+    page = new_page()
+    # Count what is added to the live region after the page's own parsing (that is what a
+    # screen reader announces); installed before any page script runs.
+    page.add_init_script(
+        """window.__announced = [];
+        new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
+            if (r.target.id === 'flash-messages' && n.nodeType === 1 &&
+                document.readyState !== 'loading') window.__announced.push(n.textContent.trim());
+        }))).observe(document, {childList: true, subtree: true});"""
+    )
+    page.goto("/account/login")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort", exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/account")
+    region = page.locator("#flash-messages[role='status']")
+    assert region.inner_text().strip() == "Sie sind angemeldet."
+    page.wait_for_function("() => window.__announced.length > 0")
+    assert page.evaluate("() => window.__announced") == ["Sie sind angemeldet."]
+    assert region.locator("p").count() == 1  # swapped, not duplicated
+    assert_no_axe_violations(page)
