@@ -117,7 +117,7 @@ def _loop(interval: float, batch_size: int, worker_id: str, stop: threading.Even
         except Exception:
             # The database went away, say: keep the worker alive and try again.
             log.exception("mail delivery failed")
-            db.session.rollback()
+            db.session.remove()  # a fresh session (and connection) for the next try
             report = None
         if report is not None and (report.claimed or report.recovered):
             click.echo(f"mail: {report.summary()}")

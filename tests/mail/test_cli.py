@@ -95,3 +95,35 @@ def test_loop_keeps_delivering_until_sigterm(app, runner, smtp_server):
     assert "mail: 2 sent, 0 to retry, 0 failed" in result.output
     assert signal.getsignal(signal.SIGTERM) == previous  # handlers restored
     assert statuses() == [OutboxStatus.SENT] * 2
+
+
+def test_loop_survives_errors_and_waits_longer_while_the_server_is_down(app, monkeypatch):
+    from ideenwerkstatt.mail import cli
+    from ideenwerkstatt.mail.delivery import DeliveryReport
+
+    stop = threading.Event()
+    waits: list[float] = []
+    results = iter(
+        [
+            RuntimeError("the database went away"),
+            DeliveryReport(claimed=1, released=1, error="connection refused"),
+            DeliveryReport(claimed=1, released=1, error="connection refused"),
+            DeliveryReport(claimed=3, sent=3),
+        ]
+    )
+
+    def fake_deliver_due(**kwargs):
+        result = next(results)
+        if isinstance(result, Exception):
+            raise result
+        if result.sent:
+            stop.set()
+        return result
+
+    monkeypatch.setattr(cli, "deliver_due", fake_deliver_due)
+    monkeypatch.setattr(stop, "wait", waits.append)
+
+    cli._loop(5.0, 100, "worker", stop)
+
+    # Waits grow while something is wrong, never beyond 30 s, and drop back once it works.
+    assert waits == [10.0, 20.0, 30.0, 5.0]
