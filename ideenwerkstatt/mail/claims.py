@@ -233,6 +233,19 @@ def record_failure(
     return status
 
 
+def record_cancelled(session: Session, job: Job, worker_id: str, reason: str) -> None:
+    """The message must not go out any more (a send-time check refused it, e.g. the
+    recipient withdrew their consent after it was claimed): CANCELLED, with the reason."""
+    _record(
+        session,
+        job.id,
+        worker_id,
+        (OutboxStatus.SENDING,),
+        status=OutboxStatus.CANCELLED,
+        last_error=_truncate(reason),
+    )
+
+
 def release(session: Session, job_ids: list[int], worker_id: str, reason: str | None = None) -> int:
     """Unsent claims go back to the queue as they were: no attempt was made (`reason`,
     e.g. "server unreachable", is kept in last_error for whoever looks at the outbox)."""

@@ -6,13 +6,15 @@ import logging
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from ..database import utcnow
+from ..database import utcnow, writing
 from ..extensions import db
 from .delivery import DeliveryReport, deliver_due, new_worker_id
 from .models import OutboxMessage, OutboxStatus
@@ -24,6 +26,35 @@ mail_cli = AppGroup("mail", help="Deliver the mail outbox.")
 # While the mail server cannot be reached, the loop waits longer between tries, but never
 # more than this: the first retry still comes within 30 seconds.
 UNAVAILABLE_MAX_WAIT = 30.0
+
+# Mail that falls due by the clock, not by a request (event reminders): features register
+# `fn() -> int` (how many mails it queued). `mail remind` runs them; `mail deliver` runs them
+# first, and `--loop` again every SCHEDULED_INTERVAL seconds, so one worker does both.
+SCHEDULED_INTERVAL = 60.0
+_before_delivery: dict[str, Callable[[], int]] = {}
+
+
+def register_before_delivery(name: str, fn: Callable[[], int]) -> None:
+    """Run `fn` before each delivery run (see above); registering a name again replaces it."""
+    _before_delivery[name] = fn
+
+
+def run_before_delivery() -> dict[str, int]:
+    """Run each registered function in its own writing transaction and commit it. One that
+    fails is logged and rolled back; delivery goes on regardless."""
+    counts: dict[str, int] = {}
+    for name, fn in list(_before_delivery.items()):
+        try:
+            with writing():
+                counts[name] = fn()
+                db.session.commit()
+        except Exception:
+            log.exception("scheduled mail %r failed", name)
+            db.session.rollback()
+    for name, count in counts.items():
+        if count:
+            click.echo(f"mail: {count} {name} queued")
+    return counts
 
 
 @contextmanager
@@ -100,6 +131,7 @@ def deliver_command(loop: bool, interval: float, batch_size: int) -> None:
     stop = threading.Event()
     with _stop_on_signals(stop):
         if not loop:
+            run_before_delivery()
             total = _deliver_all_due(batch_size, worker_id, stop)
             click.echo(f"mail: {total.summary()}")
             if total.error:
@@ -111,7 +143,11 @@ def deliver_command(loop: bool, interval: float, batch_size: int) -> None:
 def _loop(interval: float, batch_size: int, worker_id: str, stop: threading.Event) -> None:
     click.echo(f"mail: worker {worker_id} started (every {interval:g} s)")
     troubles = 0
+    scheduled_at = 0.0
     while not stop.is_set():
+        if time.monotonic() >= scheduled_at:
+            run_before_delivery()
+            scheduled_at = time.monotonic() + SCHEDULED_INTERVAL
         try:
             report = deliver_due(limit=batch_size, worker_id=worker_id, should_stop=stop.is_set)
         except Exception:
@@ -133,3 +169,11 @@ def _loop(interval: float, batch_size: int, worker_id: str, stop: threading.Even
             wait = min(interval * 2 ** min(troubles, 10), max(UNAVAILABLE_MAX_WAIT, interval))
         stop.wait(wait)
     click.echo("mail: worker stopped")
+
+
+@mail_cli.command("remind")
+def remind_command() -> None:
+    """Queue the mail that is due by the clock (the reminder 48 hours before an event, once
+    per person) without delivering it. `mail deliver` does this too, before delivering."""
+    counts = run_before_delivery()
+    click.echo(f"mail: {sum(counts.values())} queued")

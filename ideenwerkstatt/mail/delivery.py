@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..database import utcnow
@@ -40,16 +41,18 @@ from .backends import (
     open_backend,
 )
 from .claims import (
+    Job,
     backoff,
     claim,
     new_worker_id,
+    record_cancelled,
     record_failure,
     record_sent,
     recover_stale_claims,
     release,
 )
 from .message import InvalidMessage, build_message
-from .models import OutboxStatus
+from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,48 @@ __all__ = [
     "dispatch_after_commit",
     "new_worker_id",
     "recover_stale_claims",
+    "register_send_check",
 ]
+
+# Mail that may leave only while a condition still holds when it is sent, not only when it
+# was queued: an invitation needs the recipient's consent, which may be withdrawn while the
+# message waits in the queue, or even after a worker claimed it. Features register a check
+# per template: check(session, ids) returns the ids among them that must not go out; those
+# are cancelled with `reason` instead of sent.
+SendCheck = Callable[[Session, list[int]], set[int]]
+_send_checks: dict[str, tuple[SendCheck, str]] = {}
+
+
+def register_send_check(template: str, check: SendCheck, reason: str) -> None:
+    """Run `check` right before each message of `template` is sent (see above). Registering
+    a template again replaces its check."""
+    _send_checks[template] = (check, reason)
+
+
+def _checks_for(session: Session, jobs: list[Job]) -> dict[int, tuple[SendCheck, str]]:
+    """Which claimed messages have a send-time check (one query; none without checks)."""
+    if not _send_checks or not jobs:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.template).where(
+            OutboxMessage.id.in_([job.id for job in jobs]),
+            OutboxMessage.template.in_(sorted(_send_checks)),
+        )
+    ).all()
+    session.rollback()  # end the read: recording an outcome begins its own (writing) transaction
+    return {row.id: _send_checks[row.template] for row in rows}
+
+
+def _refusal(session: Session, job: Job, checks: dict[int, tuple[SendCheck, str]]) -> str | None:
+    """The reason this message must not go out now, or None."""
+    if job.id not in checks:
+        return None
+    check, reason = checks[job.id]
+    try:
+        refused = job.id in check(session, [job.id])
+    finally:
+        session.rollback()
+    return reason if refused else None
 
 
 @dataclass
@@ -76,15 +120,19 @@ class DeliveryReport:
     released: int = 0
     recovered: int = 0
     error: str | None = None
+    cancelled: int = 0  # refused by a send-time check (e.g. consent withdrawn meanwhile)
 
     def __iadd__(self, other: DeliveryReport) -> DeliveryReport:
-        for name in ("sent", "retried", "failed", "claimed", "released", "recovered"):
+        names = ("sent", "retried", "failed", "claimed", "released", "recovered", "cancelled")
+        for name in names:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.error = other.error or self.error
         return self
 
     def summary(self) -> str:
         text = f"{self.sent} sent, {self.retried} to retry, {self.failed} failed"
+        if self.cancelled:
+            text += f", {self.cancelled} cancelled"
         if self.released:
             text += f", {self.released} left queued"
         return text
@@ -113,14 +161,18 @@ def _deliver(
     # Stop well before another worker may take our claims for stale.
     deadline = time.monotonic() + app.config.get("MAIL_CLAIM_TIMEOUT", 600) / 2
     try:
+        checks = _checks_for(session, pending)
         with open_backend(app) as backend:
             while pending and not (should_stop and should_stop()):
                 if time.monotonic() > deadline:
                     break
                 job = pending[0]
+                refusal = None
                 try:
-                    email = build_message(job)
-                    backend.send(email, outbox_id=job.id)
+                    # Checked right before sending: a withdrawal after the claim counts.
+                    refusal = _refusal(session, job, checks)
+                    if refusal is None:
+                        backend.send(build_message(job), outbox_id=job.id)
                 except BackendUnavailable:
                     raise
                 except InvalidMessage as exc:
@@ -135,7 +187,10 @@ def _deliver(
                 # Out of `pending` before recording: if recording fails, the row stays
                 # SENDING (and is recovered later) instead of going straight back.
                 pending.pop(0)
-                if outcome is None:
+                if refusal is not None:
+                    record_cancelled(session, job, worker_id, refusal)
+                    report.cancelled += 1
+                elif outcome is None:
                     record_sent(session, job, worker_id, clock())
                     report.sent += 1
                 elif record_failure(session, job, worker_id, clock(), outcome) is (
