@@ -98,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     from .organize import bp as organize_bp
     from .pages import bp as pages_bp
     from .privacy import bp as privacy_bp
+    from .registrations import bp as registrations_bp
+    from .registrations import organize_bp as registrations_organize_bp
     from .themes.views import bp as themes_bp
     from .votes import bp as votes_bp
 
@@ -109,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organize_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(votes_bp)
+    app.register_blueprint(registrations_bp)
+    app.register_blueprint(registrations_organize_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -5,5 +5,6 @@ from .events.models import Event, event_theme  # noqa: F401
 from .ideas.models import Idea  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .privacy.models import ConsentRecord, ConsentText  # noqa: F401
+from .registrations.models import Registration  # noqa: F401
 from .themes.models import Theme  # noqa: F401
 from .votes.models import Vote  # noqa: F401

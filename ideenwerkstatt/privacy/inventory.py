@@ -216,6 +216,33 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "anonym."
         ),
     ),
+    # --- registrations -------------------------------------------------------------------------
+    DataItem(
+        (
+            "registration.event_id",
+            "registration.user_id",
+            "registration.status",
+            "registration.position",
+            "registration.created_at",
+            "registration.confirmed_at",
+            "registration.cancelled_at",
+            "registration.updated_at",
+        ),
+        _l(
+            "Ihre Anmeldungen zu Veranstaltungen: Veranstaltung, angemeldet, auf der Warteliste "
+            "oder storniert, Ihre Nummer auf der Teilnahmeliste, Zeitpunkte"
+        ),
+        _l(
+            "Plätze vergeben, die Warteliste in der Reihenfolge der Anmeldung nachrücken lassen, "
+            "die Teilnahmeliste für das Organisationsteam (nur Anzeigename oder Nummer), "
+            "Bestätigung und Erinnerung per E-Mail"
+        ),
+        (LegalBasis.CONTRACT,),
+        _l(
+            "Bis zum Ende der Aufbewahrungsfrist der Veranstaltung (nach ihrem Ende, "
+            "standardmäßig 90 Tage), höchstens bis Sie Ihr Konto löschen."
+        ),
+    ),
 )
 
 # Columns that hold no personal data, and why (German, like the doc; not shown on /privacy).
@@ -262,6 +289,7 @@ _none(
     "Stimmensumme), nicht zu der Person, die sie geschrieben hat",
 )
 _none("vote", "id", _ROW_NUMBER)
+_none("registration", "id", _ROW_NUMBER)
 
 
 def personal_columns() -> set[str]:

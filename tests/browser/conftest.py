@@ -303,8 +303,11 @@ class PageWatch:
 
     def on_response(self, response):
         # The document's own status belongs to the test (a 404 page is fine); a missing
-        # stylesheet, script or font is always a bug.
-        if response.status >= 400 and response.request.resource_type != "document":
+        # stylesheet, script or font is always a bug. A script's fetch may get a 4xx answer
+        # on purpose (a refused vote is a 409 with a message), so that is the test's too.
+        by_script = response.request.resource_type in ("fetch", "xhr")
+        floor = 500 if by_script else 400
+        if response.status >= floor and response.request.resource_type != "document":
             self.broken.append(f"{response.status} {response.url}")
 
     def on_console(self, message):
