@@ -95,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .events.views import bp as events_bp
     from .ideas import bp as ideas_bp
+    from .invitations import bp as invitations_bp
+    from .invitations import organize_bp as invitations_organize_bp
     from .organize import bp as organize_bp
     from .pages import bp as pages_bp
     from .privacy import bp as privacy_bp
@@ -113,6 +115,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(votes_bp)
     app.register_blueprint(registrations_bp)
     app.register_blueprint(registrations_organize_bp)
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(invitations_organize_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

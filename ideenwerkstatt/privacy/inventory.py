@@ -216,7 +216,7 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "anonym."
         ),
     ),
-    # --- registrations -------------------------------------------------------------------------
+    # --- registrations and invitations ---------------------------------------------------------
     DataItem(
         (
             "registration.event_id",
@@ -242,6 +242,13 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "Bis zum Ende der Aufbewahrungsfrist der Veranstaltung (nach ihrem Ende, "
             "standardmäßig 90 Tage), höchstens bis Sie Ihr Konto löschen."
         ),
+    ),
+    DataItem(
+        ("invitation_run.organizer_id", "invitation_run.created_at"),
+        _l("Wer aus dem Organisationsteam wann eine Einladung verschickt hat"),
+        _l("Nachvollziehen, wer Einladungen verschickt hat, und ihren Zustellstand zeigen"),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        _l("Bis das Konto der Person aus dem Organisationsteam gelöscht wird."),
     ),
 )
 
@@ -290,6 +297,13 @@ _none(
 )
 _none("vote", "id", _ROW_NUMBER)
 _none("registration", "id", _ROW_NUMBER)
+_none("invitation_run", "id", _ROW_NUMBER)
+_none(
+    "invitation_run",
+    "event_id audience audience_size queued skipped",
+    "Angaben zu einer Einladung als Ganzes (Veranstaltung, Auswahl, Anzahlen), "
+    "ohne Empfänger*innen",
+)
 
 
 def personal_columns() -> set[str]:

@@ -1,0 +1,3 @@
+"""Invitations to events (runs, the unsubscribe link) and reminders before them."""
+
+from .views import bp, organize_bp  # noqa: F401
