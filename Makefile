@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# gettext names used in the code beyond babel's defaults (_, gettext, ngettext, pgettext).
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
 .PHONY: install run test test-postgres lint format chromium translations bench clean
 
@@ -48,9 +50,14 @@ format: install
 
 ## Extract German source strings and update/compile the English catalogue.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/ideenwerkstatt.pot --no-location --sort-output ideenwerkstatt templates
-	$(BIN)/pybabel update -i /tmp/ideenwerkstatt.pot -d ideenwerkstatt/translations -l en --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -d ideenwerkstatt/translations
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) -o /tmp/ideenwerkstatt.pot --no-location --sort-output --project Ideenwerkstatt .
+	@if [ -f ideenwerkstatt/translations/en/LC_MESSAGES/messages.po ]; then \
+	  $(BIN)/pybabel update -i /tmp/ideenwerkstatt.pot -d ideenwerkstatt/translations -l en --no-fuzzy-matching --ignore-obsolete; \
+	else \
+	  $(BIN)/pybabel init -i /tmp/ideenwerkstatt.pot -d ideenwerkstatt/translations -l en; \
+	fi
+	$(BIN)/pybabel compile -d ideenwerkstatt/translations --statistics
+	@echo "Now translate the entries with an empty msgstr in ideenwerkstatt/translations/en/LC_MESSAGES/messages.po and run make translations again."
 
 bench: install
 	$(BIN)/python benchmarks/run.py
