@@ -94,7 +94,9 @@ def build_config(instance_path: Path) -> dict:
         # A claim older than this (seconds) belongs to a worker that died: queued again.
         "MAIL_CLAIM_TIMEOUT": 600,
         # Rate limits (flask-limiter); Redis when REDIS_URL is set, else memory.
-        "RATELIMIT_ENABLED": True,
+        # Off only for load benchmarks (benchmarks/run.py); on in every real deployment.
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1").lower()
+        not in ("0", "false", "no", "off"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute"),
