@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .privacy import bp as privacy_bp
     from .registrations import bp as registrations_bp
     from .registrations import organize_bp as registrations_organize_bp
+    from .summaries import bp as summaries_bp
     from .themes.views import bp as themes_bp
     from .votes import bp as votes_bp
 
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations_organize_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(invitations_organize_bp)
+    app.register_blueprint(summaries_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -7,5 +7,6 @@ from .invitations.models import InvitationRun  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .privacy.models import ConsentRecord, ConsentText  # noqa: F401
 from .registrations.models import Registration  # noqa: F401
+from .summaries.models import Summary, SummaryItem, SummaryVersion  # noqa: F401
 from .themes.models import Theme  # noqa: F401
 from .votes.models import Vote  # noqa: F401

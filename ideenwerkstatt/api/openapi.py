@@ -176,6 +176,83 @@ IDEA_DETAIL = {
     "properties": {**IDEA_PROPERTIES, "license": {"$ref": "#/components/schemas/License"}},
 }
 
+SUMMARY_ITEM = {
+    "type": "object",
+    "required": ["position", "id", "title", "theme", "vote_count", "note", "url"],
+    "additionalProperties": False,
+    "properties": {
+        "position": {"type": "integer", "minimum": 1, "description": "1, 2, … in order."},
+        "id": {"type": "integer", "minimum": 1, "description": "The idea's id."},
+        "title": {"type": "string", "description": "The idea's title when published."},
+        "theme": {"type": "string", "description": "The theme's slug."},
+        "vote_count": {"type": "integer", "minimum": 0},
+        "note": {"type": "string", "description": "The moderators' note (plain text)."},
+        "url": URL,
+    },
+}
+
+THEME_FIGURES = {
+    "type": "object",
+    "required": ["theme", "name", "ideas", "votes", "participants"],
+    "additionalProperties": False,
+    "properties": {
+        "theme": {"type": "string", "description": "The theme's slug."},
+        "name": {"$ref": "#/components/schemas/LocalizedText"},
+        "ideas": {"type": "integer", "minimum": 0},
+        "votes": {"type": "integer", "minimum": 0},
+        "participants": {"type": "integer", "minimum": 0},
+    },
+}
+
+SUMMARY_FIGURES = {
+    "type": "object",
+    "description": "Participation: published ideas, votes (their counts' sum) and "
+    "participants (distinct people who submitted or voted), in all and per theme.",
+    "required": ["participants", "ideas", "votes", "themes"],
+    "additionalProperties": False,
+    "properties": {
+        "participants": {"type": "integer", "minimum": 0},
+        "ideas": {"type": "integer", "minimum": 0},
+        "votes": {"type": "integer", "minimum": 0},
+        "themes": {"type": "array", "items": {"$ref": "#/components/schemas/ThemeFigures"}},
+    },
+}
+
+SUMMARY = {
+    "type": "object",
+    "required": [
+        "event",
+        "title",
+        "version",
+        "published_at",
+        "updated_at",
+        "intro_html",
+        "conclusion_html",
+        "figures",
+        "items",
+        "url",
+        "license",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "event": {"type": "string", "description": "The event's slug."},
+        "title": {"type": "string", "description": "The event's title."},
+        "version": {"type": "integer", "minimum": 1, "description": "Publishes so far."},
+        "published_at": {**DATE_TIME, "description": "The first publish."},
+        "updated_at": {**DATE_TIME, "description": "The latest publish."},
+        "intro_html": {"type": "string", "description": "Sanitized HTML."},
+        "conclusion_html": {"type": "string", "description": "Sanitized HTML."},
+        "figures": {"$ref": "#/components/schemas/SummaryFigures"},
+        "items": {
+            "type": "array",
+            "description": "The selected ideas in order (hidden ideas drop out).",
+            "items": {"$ref": "#/components/schemas/SummaryItem"},
+        },
+        "url": URL,
+        "license": {"$ref": "#/components/schemas/License"},
+    },
+}
+
 ERROR = {
     "type": "object",
     "required": ["error", "status"],
@@ -312,6 +389,13 @@ PARAMETERS = {
         "ties go to the higher id.",
         "schema": {"type": "string", "enum": ["newest", "votes"], "default": "newest"},
     },
+    "slug": {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "description": "The event's slug.",
+        "schema": {"type": "string"},
+    },
     "idea_id": {
         "name": "idea_id",
         "in": "path",
@@ -394,6 +478,27 @@ SPEC = {
                 },
             }
         },
+        "/events/{slug}/summary": {
+            "get": {
+                "operationId": "getEventSummary",
+                "tags": ["events"],
+                "summary": "The published result of a closed event, as on its summary page.",
+                "parameters": [{"$ref": "#/components/parameters/slug"}],
+                "responses": {
+                    "200": {
+                        "description": "The summary's latest published version.",
+                        "headers": COMMON_HEADERS,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Summary"}}
+                        },
+                    },
+                    "404": error_response(
+                        "No such (public) event, or its summary is not published."
+                    ),
+                    "500": {"$ref": "#/components/responses/ServerError"},
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "getOpenAPI",
@@ -420,6 +525,10 @@ SPEC = {
             "ThemeList": list_schema("Theme"),
             "EventList": list_schema("Event"),
             "IdeaList": list_schema("Idea"),
+            "Summary": SUMMARY,
+            "SummaryItem": SUMMARY_ITEM,
+            "SummaryFigures": SUMMARY_FIGURES,
+            "ThemeFigures": THEME_FIGURES,
             "Error": ERROR,
         },
         "parameters": PARAMETERS,

@@ -150,6 +150,18 @@ def idea(idea_id: int):
     return jsonify({**serialize.idea_record(found), "license": serialize.LICENSE})
 
 
+@bp.get("/events/<slug>/summary")
+def event_summary(slug: str):
+    """The published summary (result) of an event: the same document as its page."""
+    from ..summaries.document import json_record, published_document
+
+    event = event_by_slug(slug, None)
+    document = published_document(event) if event is not None else None
+    if document is None:
+        raise NotFound(description="There is no published summary for this event.")
+    return jsonify(json_record(document))
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(build_spec())

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from ..ideas.queries import list_ideas
+from ..summaries.services import latest_published_summaries
 from . import services
 from .presentation import TEMPLATE_GLOBALS
 
@@ -24,7 +25,12 @@ def _template_globals(state):
 def index():
     """Upcoming and running events first, then past ones; drafts only for organizers."""
     upcoming, past = services.upcoming_and_past(current_user)
-    return render_template("events/index.html", upcoming=upcoming, past=past)
+    return render_template(
+        "events/index.html",
+        upcoming=upcoming,
+        past=past,
+        latest_summaries=latest_published_summaries(),
+    )
 
 
 @bp.get("/<slug>")

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from ..events.services import current_events
 from ..extensions import db
 from ..i18n import LOCALE_SESSION_KEY
+from ..summaries.services import latest_published_summaries
 from ..themes.services import active_themes
 from ..urls import redirect_next
 
@@ -25,7 +26,10 @@ LEGAL_PAGES = {
 @bp.get("/")
 def index():
     return render_template(
-        "pages/index.html", current_events=current_events(), active_themes=active_themes()
+        "pages/index.html",
+        current_events=current_events(),
+        active_themes=active_themes(),
+        latest_summaries=latest_published_summaries(),
     )
 
 

@@ -216,6 +216,20 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "anonym."
         ),
     ),
+    # --- summaries ---------------------------------------------------------------------------
+    DataItem(
+        ("summary_version.actor_id", "summary_version.created_at"),
+        _l(
+            "Welche Person aus der Moderation eine Fassung eines Ergebnisses veröffentlicht "
+            "hat, und wann"
+        ),
+        _l("Nachvollziehen, wer veröffentlichte Ergebnisse verantwortet und geändert hat"),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        _l(
+            "Solange das Ergebnis besteht; wird das Konto gelöscht, bleibt die Fassung ohne "
+            "Zuordnung zur Person."
+        ),
+    ),
     # --- registrations and invitations ---------------------------------------------------------
     DataItem(
         (
@@ -303,6 +317,27 @@ _none(
     "event_id audience audience_size queued skipped",
     "Angaben zu einer Einladung als Ganzes (Veranstaltung, Auswahl, Anzahlen), "
     "ohne Empfänger*innen",
+)
+_none("summary", "id", _ROW_NUMBER)
+_none(
+    "summary",
+    "event_id intro intro_html conclusion conclusion_html status version published_at "
+    "created_at updated_at",
+    "redaktioneller Text der Moderation zum Ergebnis einer Veranstaltung, in ihrer Rolle "
+    "geschrieben",
+)
+_none("summary_item", "id", _ROW_NUMBER)
+_none(
+    "summary_item",
+    "summary_id idea_id position note",
+    "Auswahl, Reihenfolge und Notizen der Moderation zu veröffentlichten Ideen",
+)
+_none("summary_version", "id", _ROW_NUMBER)
+_none(
+    "summary_version",
+    "summary_id version snapshot",
+    "die veröffentlichte Fassung eines Ergebnisses (Texte, Ideentitel, Stimmen), ohne "
+    "Angaben zu Personen",
 )
 
 

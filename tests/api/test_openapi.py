@@ -15,7 +15,10 @@ def test_document_is_valid_openapi():
 def test_every_route_is_documented_and_every_path_exists(app):
     spec = build_spec()
     prefix = spec["servers"][0]["url"]
-    documented = {prefix + path.replace("{idea_id}", "<int:idea_id>") for path in spec["paths"]}
+    documented = {
+        prefix + path.replace("{idea_id}", "<int:idea_id>").replace("{slug}", "<slug>")
+        for path in spec["paths"]
+    }
     routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith(prefix + "/")}
     assert documented == routes
     for rule in app.url_map.iter_rules():

@@ -1,0 +1,3 @@
+"""Summaries slice: curate an event's result and publish it (page, PDF, CSV, JSON)."""
+
+from .views import bp  # noqa: F401
