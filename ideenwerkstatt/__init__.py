@@ -97,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     from .ideas import bp as ideas_bp
     from .invitations import bp as invitations_bp
     from .invitations import organize_bp as invitations_organize_bp
+    from .moderation import bp as moderation_bp
+    from .moderation.people import bp as people_bp
     from .organize import bp as organize_bp
     from .pages import bp as pages_bp
     from .privacy import bp as privacy_bp
@@ -118,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations_organize_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(invitations_organize_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(summaries_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)

@@ -160,6 +160,7 @@ def create_event(
             # constraint decides, so two organizers saving the same title at once both win.
             with db.session.begin_nested():
                 db.session.add(event)
+            _log(actor, "event.create", event)
             return event
         except IntegrityError as exc:
             if "slug" not in str(exc.orig):
@@ -206,6 +207,7 @@ def update_event(
     for name, value in cleaned.items():
         setattr(event, name, value)
     db.session.flush()
+    _log(actor, "event.update", event)
     return event
 
 
@@ -275,4 +277,12 @@ def change_phase(
         )
     event.phase = target
     db.session.flush()
+    _log(actor, "event.phase", event, str(target))
     return target
+
+
+def _log(actor, action: str, event: Event, reason: str | None = None) -> None:
+    """Organizer actions go into the moderation log (imported here: a slice further down)."""
+    from ..moderation.log import log_action
+
+    log_action(actor, action, event, reason)

@@ -49,6 +49,10 @@ class Idea(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set by the moderation slice: the reason the author was mailed on rejection, and the
+    # note shown on the page after a moderator edited the idea.
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    moderation_note: Mapped[str | None] = mapped_column(String(500))
 
     event: Mapped[Event | None] = relationship()
     theme: Mapped[Theme] = relationship()

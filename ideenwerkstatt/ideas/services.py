@@ -158,11 +158,14 @@ def edit_idea(
     body: str | None = None,
     theme: Theme | None = None,
     event=_UNCHANGED,
+    note: str | None = None,
 ) -> Idea:
     """Change an idea's title, body, theme or event (None / left out: unchanged; pass
     `event=None` to detach it from its event). Rule: its author while it is pending,
     moderators at any time; the same checks as `submit_idea` for what changes. An idea that
     already has votes keeps its event (the votes were cast under that event's rule).
+    A moderator's edit of someone else's idea is logged; `note` (moderation.services
+    requires one) is shown on the idea page.
 
     Raises IdeaNotAllowed and IdeaError."""
     if not can_edit_idea(actor, idea):
@@ -198,8 +201,19 @@ def edit_idea(
     idea.title = new_title
     idea.theme = new_theme
     idea.event = new_event
+    if note:
+        idea.moderation_note = note
     db.session.flush()
+    if moderator and (note or idea.author_id != getattr(actor, "id", None)):
+        _log(actor, "idea.edit", idea, note)
     return idea
+
+
+def _log(actor, action: str, idea: Idea, reason: str | None = None) -> None:
+    # Imported here: the moderation slice imports this module.
+    from ..moderation.log import log_action
+
+    log_action(actor, action, idea, reason)
 
 
 def _transition(
@@ -231,6 +245,7 @@ def approve_idea(moderator, idea: Idea) -> Idea:
         IdeaStatus.PUBLISHED,
         published_at=idea.published_at or utcnow(),
     )
+    _log(moderator, "idea.approve", idea)
     return idea
 
 
@@ -249,7 +264,10 @@ def reject_idea(moderator, idea: Idea, reason: str) -> Idea:
             ),
             field="reason",
         )
-    _transition(moderator, idea, (IdeaStatus.PENDING,), IdeaStatus.REJECTED)
+    _transition(
+        moderator, idea, (IdeaStatus.PENDING,), IdeaStatus.REJECTED, rejection_reason=reason
+    )
+    _log(moderator, "idea.reject", idea, reason)
     author = idea.author
     if author is not None and author.email:
         from ..mail.services import queue_mail
@@ -266,14 +284,16 @@ def reject_idea(moderator, idea: Idea, reason: str) -> Idea:
     return idea
 
 
-def hide_idea(moderator, idea: Idea) -> Idea:
+def hide_idea(moderator, idea: Idea, reason: str | None = None) -> Idea:
     """published → hidden (off every list, votes kept). Raises IdeaNotAllowed,
     InvalidTransition."""
     _transition(moderator, idea, (IdeaStatus.PUBLISHED,), IdeaStatus.HIDDEN)
+    _log(moderator, "idea.hide", idea, reason)
     return idea
 
 
-def restore_idea(moderator, idea: Idea) -> Idea:
+def restore_idea(moderator, idea: Idea, reason: str | None = None) -> Idea:
     """hidden → published. Raises IdeaNotAllowed, InvalidTransition."""
     _transition(moderator, idea, (IdeaStatus.HIDDEN,), IdeaStatus.PUBLISHED)
+    _log(moderator, "idea.restore", idea, reason)
     return idea

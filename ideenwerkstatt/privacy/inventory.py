@@ -230,6 +230,37 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "Zuordnung zur Person."
         ),
     ),
+    # --- moderation ----------------------------------------------------------------------------
+    DataItem(
+        ("idea.rejection_reason", "idea.moderation_note"),
+        _l(
+            "Entscheidungen der Moderation zu Ihren Ideen: Grund einer Ablehnung, "
+            "Hinweis zu Änderungen"
+        ),
+        _l("Ihnen sagen, warum eine Idee nicht veröffentlicht oder geändert wurde"),
+        (LegalBasis.CONSENT,),
+        _l("Wie die Idee selbst."),
+    ),
+    DataItem(
+        (
+            "moderation_log_entry.actor_id",
+            "moderation_log_entry.action",
+            "moderation_log_entry.object_type",
+            "moderation_log_entry.object_id",
+            "moderation_log_entry.reason",
+            "moderation_log_entry.created_at",
+        ),
+        _l(
+            "Moderationsprotokoll: wer aus Moderation, Organisation oder Administration was "
+            "mit welchem Beitrag getan hat, wann und warum"
+        ),
+        _l("Nachvollziehbare, faire Moderation; Missbrauch von Rechten erkennen"),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        _l(
+            "Unbegrenzt (nur anhängend); wird das Konto der handelnden Person gelöscht, "
+            "bleibt der Eintrag ohne Zuordnung zu ihr."
+        ),
+    ),
     # --- registrations and invitations ---------------------------------------------------------
     DataItem(
         (
@@ -310,6 +341,12 @@ _none(
     "Stimmensumme), nicht zu der Person, die sie geschrieben hat",
 )
 _none("vote", "id", _ROW_NUMBER)
+_none("moderation_log_entry", "id", _ROW_NUMBER)
+_none(
+    "rejection_template",
+    "id title text position created_at",
+    "Textvorlagen der Moderation für Gründe, für alle gleich",
+)
 _none("registration", "id", _ROW_NUMBER)
 _none("invitation_run", "id", _ROW_NUMBER)
 _none(

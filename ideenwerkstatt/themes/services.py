@@ -130,6 +130,7 @@ def create_theme(
             _l("Ein Thema mit diesem Namen gibt es schon (Kurzname „%(slug)s“).", slug=slug),
             "name_de",
         ) from exc
+    _log(actor, "theme.create", theme)
     return theme
 
 
@@ -150,6 +151,7 @@ def update_theme(
     theme.description_de = (description_de or "").strip()
     theme.description_en = (description_en or "").strip()
     db.session.flush()
+    _log(actor, "theme.update", theme)
     return theme
 
 
@@ -179,6 +181,7 @@ def retire_theme(actor, theme: Theme) -> Theme:
     require_organizer(actor)
     theme.active = False
     db.session.flush()
+    _log(actor, "theme.retire", theme)
     return theme
 
 
@@ -187,4 +190,12 @@ def reactivate_theme(actor, theme: Theme) -> Theme:
     require_organizer(actor)
     theme.active = True
     db.session.flush()
+    _log(actor, "theme.reactivate", theme)
     return theme
+
+
+def _log(actor, action: str, theme: Theme) -> None:
+    """Organizer actions go into the moderation log (imported here: a slice further down)."""
+    from ..moderation.log import log_action
+
+    log_action(actor, action, theme)

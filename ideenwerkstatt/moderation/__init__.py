@@ -1,0 +1,3 @@
+"""Moderation: the queue, decisions with reasons, rejection templates and the log."""
+
+from .views import bp  # noqa: F401
