@@ -122,4 +122,6 @@ def build_config(instance_path: Path) -> dict:
             "ACCESSIBILITY_CONTACT_EMAIL", "barrierefreiheit@example.org"
         ),
         "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
+        # Seconds a list filter's idea count is remembered per process (ideas/counts.py); 0: off.
+        "IDEA_COUNT_CACHE_SECONDS": _int("IDEA_COUNT_CACHE_SECONDS", 5),
     }

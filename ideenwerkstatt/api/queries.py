@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
@@ -11,7 +10,14 @@ from ..events.models import Event
 from ..events.services import visible_events
 from ..extensions import db
 from ..ideas.models import Idea
-from ..ideas.queries import MAX_PER_PAGE, Page, ideas_query, list_ideas, order_for
+from ..ideas.queries import (
+    MAX_PER_PAGE,
+    Page,
+    count_matching,
+    ideas_query,
+    list_ideas,
+    order_for,
+)
 from ..themes.models import Theme
 from ..themes.services import all_themes
 
@@ -62,7 +68,7 @@ def ideas_page(
         except NotFound:
             raise past_last_page(page) from None
     stmt = ideas_query(None, theme=theme, event=event, q=q)
-    total = db.session.scalar(stmt.with_only_columns(func.count(Idea.id)))
+    total = count_matching(stmt, None, theme=theme, event=event, q=q)
     result = Page(items=[], page=page, per_page=per_page, total=total)
     if page > result.pages:
         raise past_last_page(page)

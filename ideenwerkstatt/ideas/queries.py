@@ -13,6 +13,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..permissions import can_moderate
 from ..themes.models import Theme
+from .counts import cached_count
 from .models import Idea, IdeaStatus
 from .rules import can_view_idea
 
@@ -20,6 +21,7 @@ SORTS = ("newest", "votes")
 MAX_PER_PAGE = 100
 MAX_SEARCH_WORDS = 8
 STATUS_ALL = "all"
+DEEP_OFFSET = 200  # from this many skipped rows on, a page is read by its ids first
 
 
 @dataclass
@@ -96,6 +98,15 @@ def ideas_query(viewer, *, theme=None, event=None, q=None, status=None) -> Selec
     return stmt
 
 
+def count_matching(stmt: Select, viewer, *, theme=None, event=None, q=None, status=None) -> int:
+    """How many ideas `stmt` (from ideas_query with these filters) finds; remembered for a
+    few seconds per filter (ideas.counts), as it is the part of a page that grows with the
+    data."""
+    words = tuple(q.split()[:MAX_SEARCH_WORDS]) if q else ()
+    key = (visible_statuses(viewer, status), _id(theme, Theme), _id(event, Event), words)
+    return cached_count(key, lambda: db.session.scalar(stmt.with_only_columns(func.count(Idea.id))))
+
+
 def order_for(sort: str):
     """Stable orders: the id breaks every tie, so no idea shows up on two pages."""
     if sort == "votes":
@@ -125,16 +136,22 @@ def list_ideas(
     if page < 1:
         raise NotFound()
     stmt = ideas_query(viewer, theme=theme, event=event, q=q, status=status)
-    total = db.session.scalar(stmt.with_only_columns(func.count(Idea.id)))
+    total = count_matching(stmt, viewer, theme=theme, event=event, q=q, status=status)
     result = Page(items=[], page=page, per_page=per_page, total=total)
     if page > result.pages:
         raise NotFound()
     if total:
+        offset = (page - 1) * per_page
+        page_stmt = stmt.order_by(*order_for(sort)).limit(per_page).offset(offset)
+        if offset >= DEEP_OFFSET:
+            # A deep page skips thousands of rows: skip them in the index (ids only, the
+            # order's index covers them), then read just this page's rows. Still one query.
+            ids = page_stmt.with_only_columns(Idea.id)
+            page_stmt = select(Idea).where(Idea.id.in_(ids)).order_by(*order_for(sort))
         rows = db.session.scalars(
-            stmt.options(joinedload(Idea.theme), joinedload(Idea.event), joinedload(Idea.author))
-            .order_by(*order_for(sort))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+            page_stmt.options(
+                joinedload(Idea.theme), joinedload(Idea.event), joinedload(Idea.author)
+            )
         )
         result.items = list(rows)
     return result
