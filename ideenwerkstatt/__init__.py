@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from .ideas import bp as ideas_bp
     from .invitations import bp as invitations_bp
     from .invitations import organize_bp as invitations_organize_bp
+    from .comments import bp as comments_bp
     from .moderation import bp as moderation_bp
     from .moderation.people import bp as people_bp
     from .organize import bp as organize_bp
@@ -120,9 +121,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations_organize_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(invitations_organize_bp)
+    app.register_blueprint(summaries_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(people_bp)
-    app.register_blueprint(summaries_bp)
+    app.register_blueprint(comments_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

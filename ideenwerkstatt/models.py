@@ -1,6 +1,7 @@
 """Every feature's models, imported once so the metadata (Alembic, create_all) is complete."""
 
 from .accounts.models import AccountToken, LoginSession, User  # noqa: F401
+from .comments.models import Comment  # noqa: F401
 from .events.models import Event, event_theme  # noqa: F401
 from .ideas.models import Idea  # noqa: F401
 from .invitations.models import InvitationRun  # noqa: F401

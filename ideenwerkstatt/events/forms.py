@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -109,6 +110,10 @@ class EventForm(FlaskForm):
             InputRequired(_l("Bitte geben Sie eine Zahl von Tagen an.")),
             _range(limits.RETENTION_DAYS_MIN, limits.RETENTION_DAYS_MAX),
         ],
+    )
+
+    comments_premoderated = BooleanField(
+        _l("Kommentare erst nach Freigabe durch die Moderation zeigen"),
     )
 
     def service_values(self) -> dict:

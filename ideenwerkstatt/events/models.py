@@ -56,6 +56,9 @@ class Event(db.Model):
     dot_budget: Mapped[int | None]
     # Registrant data is deleted this many days after the event ends (flow 10).
     retention_days: Mapped[int] = mapped_column(default=90)
+    # True: comments on this event's ideas wait for a moderator; False: shown at once and
+    # moderated afterwards (flags, hide).
+    comments_premoderated: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

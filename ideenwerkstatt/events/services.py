@@ -122,6 +122,7 @@ def create_event(
     voting_rule: VotingRule | str = VotingRule.SUPPORT,
     dot_budget: int | None = None,
     retention_days: int | None = RETENTION_DAYS_DEFAULT,
+    comments_premoderated: bool = False,
 ) -> Event:
     """Create an event in the draft phase (visible to organizers only).
 
@@ -130,6 +131,7 @@ def create_event(
     1..100000; dots need a budget of 1..50; registrant data is kept 1..3650 days (90 when
     not given). The slug comes from the title; when it is taken, a counter is added
     (-2, -3 …). The slug never changes afterwards, so links keep working.
+    `comments_premoderated`: comments on the event's ideas wait for a moderator.
 
     Raises PermissionDenied for non-organizers and EventError with a message per field."""
     require_organizer(actor)
@@ -153,6 +155,7 @@ def create_event(
         event = Event(
             slug=base_slug if attempt == 1 else f"{base_slug}-{attempt}",
             phase=Phase.DRAFT,
+            comments_premoderated=bool(comments_premoderated),
             **cleaned,
         )
         try:
@@ -182,6 +185,7 @@ def update_event(
     voting_rule: VotingRule | str = VotingRule.SUPPORT,
     dot_budget: int | None = None,
     retention_days: int | None = RETENTION_DAYS_DEFAULT,
+    comments_premoderated: bool | None = None,
 ) -> Event:
     """Change an event's details, by the same rules as create_event. The slug and the phase
     stay; the voting rule and dot budget are fixed once voting has begun or votes exist;
@@ -206,6 +210,8 @@ def update_event(
     )
     for name, value in cleaned.items():
         setattr(event, name, value)
+    if comments_premoderated is not None:
+        event.comments_premoderated = bool(comments_premoderated)
     db.session.flush()
     _log(actor, "event.update", event)
     return event

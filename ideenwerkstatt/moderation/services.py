@@ -120,6 +120,7 @@ def log_actions() -> list[str]:
 @dataclass
 class Queue:
     ideas: list
+    comments: list
     counts: dict
 
     @property
@@ -128,8 +129,8 @@ class Queue:
 
 
 def moderation_queue(*, event_id: int | None = None, theme_id: int | None = None, limit=200):
-    """Everything waiting for a moderator, oldest first: pending ideas (and, once their
-    slices exist, pending comments and open flags), filtered by event and theme."""
+    """Everything waiting for a moderator, oldest first: pending ideas and pending comments
+    (each list oldest first), filtered by event and theme, with their counts."""
     query = select(Idea).where(Idea.status == IdeaStatus.PENDING)
     if event_id:
         query = query.where(Idea.event_id == event_id)
@@ -141,7 +142,14 @@ def moderation_queue(*, event_id: int | None = None, theme_id: int | None = None
         .order_by(Idea.created_at, Idea.id)
         .limit(limit)
     ).all()
-    return Queue(ideas=list(items), counts={"ideas": count})
+    from ..comments.services import pending_comments
+
+    comments, comment_count = pending_comments(event_id=event_id, theme_id=theme_id, limit=limit)
+    return Queue(
+        ideas=list(items),
+        comments=comments,
+        counts={"ideas": count, "comments": comment_count},
+    )
 
 
 # --- decisions -------------------------------------------------------------------------

@@ -171,9 +171,14 @@ def _save_event(form: EventForm, event=None):
         if not valid:
             validation.check_event(event, **form.service_values())
             return None
+        premoderated = bool(form.comments_premoderated.data)
         if event is None:
-            return events.create_event(current_user, **form.service_values())
-        return events.update_event(current_user, event, **form.service_values())
+            return events.create_event(
+                current_user, **form.service_values(), comments_premoderated=premoderated
+            )
+        return events.update_event(
+            current_user, event, **form.service_values(), comments_premoderated=premoderated
+        )
     except validation.EventError as exc:
         _show_errors(form, exc.errors)
         return None
@@ -211,6 +216,7 @@ def event_edit(event_id: int):
             "voting_rule": event.voting_rule.value,
             "dot_budget": event.dot_budget,
             "retention_days": event.retention_days,
+            "comments_premoderated": event.comments_premoderated,
         }
     )
     _offer_themes(form, event)

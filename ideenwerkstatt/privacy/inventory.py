@@ -216,21 +216,31 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "anonym."
         ),
     ),
-    # --- summaries ---------------------------------------------------------------------------
+    # --- moderation ----------------------------------------------------------------------------
     DataItem(
-        ("summary_version.actor_id", "summary_version.created_at"),
-        _l(
-            "Welche Person aus der Moderation eine Fassung eines Ergebnisses veröffentlicht "
-            "hat, und wann"
+        (
+            "comment.author_id",
+            "comment.idea_id",
+            "comment.parent_id",
+            "comment.body",
+            "comment.body_html",
+            "comment.status",
+            "comment.hidden_reason",
+            "comment.created_at",
+            "comment.updated_at",
+            "comment.edited_at",
         ),
-        _l("Nachvollziehen, wer veröffentlichte Ergebnisse verantwortet und geändert hat"),
-        (LegalBasis.LEGITIMATE_INTEREST,),
         _l(
-            "Solange das Ergebnis besteht; wird das Konto gelöscht, bleibt die Fassung ohne "
-            "Zuordnung zur Person."
+            "Ihre Kommentare: Text, zu welcher Idee, Antwort auf welchen Kommentar, Zeitpunkte, "
+            "Moderationsstand und ein Grund, falls die Moderation ihn ausgeblendet hat"
+        ),
+        _l("Über Ideen diskutieren; Kommentare moderieren und Ihnen Entscheidungen erklären"),
+        (LegalBasis.CONSENT,),
+        _l(
+            "Bis Sie den Kommentar oder Ihr Konto löschen; beim Löschen des Kontos, wie Sie "
+            "wählen, gelöscht oder ohne Zuordnung zu Ihnen weiter sichtbar."
         ),
     ),
-    # --- moderation ----------------------------------------------------------------------------
     DataItem(
         ("idea.rejection_reason", "idea.moderation_note"),
         _l(
@@ -259,6 +269,20 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
         _l(
             "Unbegrenzt (nur anhängend); wird das Konto der handelnden Person gelöscht, "
             "bleibt der Eintrag ohne Zuordnung zu ihr."
+        ),
+    ),
+    # --- summaries ---------------------------------------------------------------------------
+    DataItem(
+        ("summary_version.actor_id", "summary_version.created_at"),
+        _l(
+            "Welche Person aus der Moderation eine Fassung eines Ergebnisses veröffentlicht "
+            "hat, und wann"
+        ),
+        _l("Nachvollziehen, wer veröffentlichte Ergebnisse verantwortet und geändert hat"),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        _l(
+            "Solange das Ergebnis besteht; wird das Konto gelöscht, bleibt die Fassung ohne "
+            "Zuordnung zur Person."
         ),
     ),
     # --- registrations and invitations ---------------------------------------------------------
@@ -342,6 +366,8 @@ _none(
 )
 _none("vote", "id", _ROW_NUMBER)
 _none("moderation_log_entry", "id", _ROW_NUMBER)
+_none("comment", "id", _ROW_NUMBER)
+_none("event", "comments_premoderated", "Einstellung der Veranstaltung, für alle gleich")
 _none(
     "rejection_template",
     "id title text position created_at",

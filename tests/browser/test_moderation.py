@@ -87,3 +87,24 @@ def test_moderation_pages_have_no_axe_violations(page, live_server):
     page.locator("form[action='/moderation/reasons'] button[type=submit]").click()
     page.wait_for_load_state()
     assert_no_axe_violations(page)
+
+
+def test_idea_page_with_comments_has_no_axe_violations(page, live_server):
+    from ..comments.factories import make_comment
+
+    with live_server.app.app_context():
+        idea = make_idea(status="published", title="Idee mit Kommentaren")
+        top = make_comment(idea=idea, body="Ein **erster** Kommentar")
+        make_comment(parent=top, idea=idea, body="Eine Antwort")
+        idea_id = idea.id
+    sign_in(page, live_server, "citizen", f"/ideas/{idea_id}")
+    assert page.locator("#comments .comment").count() == 2
+    assert_no_axe_violations(page)
+    page.locator("form[action$='/comments'] button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert_no_axe_violations(page)
+    page.get_by_label("Ihr Kommentar").fill("Per Tastatur geschrieben")
+    tab_to(page, "form[aria-labelledby='new-comment'] button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_text("Per Tastatur geschrieben").count() == 1

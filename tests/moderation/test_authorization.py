@@ -4,6 +4,7 @@ moderator, organizer and admin, with the expected answer."""
 
 import pytest
 
+from ..comments.factories import make_comment
 from ..factories import make_event, make_idea, make_theme
 
 VISITOR, CITIZEN, MODERATOR, ORGANIZER, ADMIN = None, "citizen", "moderator", "organizer", "admin"
@@ -27,6 +28,10 @@ ENDPOINTS = [
     ("POST", "/moderation/reasons/{reason}/edit", MODERATOR),
     ("POST", "/moderation/reasons/{reason}/delete", MODERATOR),
     ("GET", "/moderation/log", MODERATOR),
+    ("POST", "/moderation/comments/{comment}/approve", MODERATOR),
+    ("GET", "/moderation/comments/{comment}/hide", MODERATOR),
+    ("POST", "/moderation/comments/{comment}/hide", MODERATOR),
+    ("POST", "/moderation/comments/{comment}/restore", MODERATOR),
     ("POST", "/ideas/{idea}/approve", MODERATOR),
     ("POST", "/ideas/{idea}/reject", MODERATOR),
     ("POST", "/ideas/{idea}/hide", MODERATOR),
@@ -69,6 +74,7 @@ def test_authorization_matrix(client, auth, method, pattern, lowest, role):
     theme = make_theme(name_de="Unverändert")
     event = make_event(title="Unverändert", phase="draft")
     idea = make_idea(status="pending", title="Unverändert")
+    comment = make_comment(status="pending")
     services.seed_rejection_templates()
     db.session.commit()
     reason = services.rejection_templates()[0]
@@ -78,7 +84,13 @@ def test_authorization_matrix(client, auth, method, pattern, lowest, role):
     if role:
         auth.login_as(role)
     url = pattern.format(
-        idea=idea.id, theme=theme.id, event=event.id, reason=reason.id, run=1, person=person.id
+        idea=idea.id,
+        comment=comment.id,
+        theme=theme.id,
+        event=event.id,
+        reason=reason.id,
+        run=1,
+        person=person.id,
     )
     data = {
         "step": "next",
@@ -91,6 +103,7 @@ def test_authorization_matrix(client, auth, method, pattern, lowest, role):
         "body": "Geänderte Beschreibung",
         "note": "Test",
         "role": "moderator",
+        "reason": "Ein Grund",
     }
     response = client.open(url, method=method, data=data if method == "POST" else None)
 
@@ -112,7 +125,7 @@ def test_authorization_matrix(client, auth, method, pattern, lowest, role):
         db.session.expire_all()
         assert theme.name_de == "Unverändert" and theme.active and event.phase == "draft"
         assert idea.status == "pending" and idea.title == "Unverändert"
-        assert person.role == "citizen"
+        assert person.role == "citizen" and comment.status == "pending"
         assert len(services.rejection_templates()) == 3
 
 

@@ -1,0 +1,3 @@
+"""Comments on published ideas."""
+
+from .views import bp  # noqa: F401

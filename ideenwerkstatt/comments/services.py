@@ -1,0 +1,263 @@
+"""Comments: write, reply one level deep, edit for 15 minutes, delete one's own; the
+moderators' approve, hide (the author is told why) and restore. Explicit actor, flush only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..database import utcnow
+from ..extensions import db
+from ..ideas.models import Idea, IdeaStatus
+from ..moderation.log import log_action
+from ..permissions import PermissionDenied, can_moderate
+from ..sanitize import clean_html
+from .models import Comment, CommentStatus
+
+BODY_MIN, BODY_MAX = 2, 3000
+REASON_MIN, REASON_MAX = 3, 2000
+EDIT_WINDOW = dt.timedelta(minutes=15)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CommentError(Exception):
+    """A rule refused the change; `message` is for people, `field` the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CommentNotAllowed(CommentError, PermissionDenied):
+    """The actor may not do this (the view answers 403)."""
+
+
+class InvalidTransition(CommentError):
+    """The comment is not in a state that allows this step."""
+
+
+def _clean(text: str | None) -> str:
+    return _CONTROL.sub("", (text or "").replace("\r\n", "\n")).strip()
+
+
+def clean_body(body: str | None) -> str:
+    """2..3000 characters, control characters removed. Raises CommentError(field="body")."""
+    body = _clean(body)
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        raise CommentError(
+            _(
+                "Ein Kommentar braucht %(min)d bis %(max)d Zeichen.",
+                min=BODY_MIN,
+                max=BODY_MAX,
+            ),
+            "body",
+        )
+    return body
+
+
+def is_comment_author(user, comment: Comment) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and comment.author_id is not None
+        and comment.author_id == user.id
+    )
+
+
+def can_edit_comment(user, comment: Comment, now: dt.datetime | None = None) -> bool:
+    """Its author, within 15 minutes of writing it, while it is not hidden or deleted."""
+    now = now or utcnow()
+    return (
+        is_comment_author(user, comment)
+        and comment.status in (CommentStatus.PENDING, CommentStatus.PUBLISHED)
+        and now - comment.created_at <= EDIT_WINDOW
+    )
+
+
+def can_delete_comment(user, comment: Comment) -> bool:
+    """Its author, at any time, unless it is already deleted."""
+    return is_comment_author(user, comment) and comment.status != CommentStatus.DELETED
+
+
+def premoderated(idea: Idea) -> bool:
+    """The idea's event decides (organizer's choice); ideas without event: post-moderated."""
+    return bool(idea.event is not None and idea.event.comments_premoderated)
+
+
+def add_comment(author, idea: Idea, body: str, parent: Comment | None = None) -> Comment:
+    """A signed-in citizen comments on a published idea, or replies to a top-level comment
+    of the same idea (one level deep). Pending when the idea's event pre-moderates comments,
+    else published at once. Raises CommentNotAllowed, CommentError."""
+    if author is None or not getattr(author, "is_active", False):
+        raise CommentNotAllowed(_("Bitte melden Sie sich an, um zu kommentieren."))
+    if idea.status != IdeaStatus.PUBLISHED:
+        raise CommentError(_("Nur veröffentlichte Ideen können kommentiert werden."))
+    if parent is not None:
+        if parent.idea_id != idea.id or parent.parent_id is not None:
+            raise CommentError(_("Auf diese Antwort kann nicht geantwortet werden."))
+        if parent.status != CommentStatus.PUBLISHED:
+            raise CommentError(_("Auf diesen Kommentar kann nicht geantwortet werden."))
+    body = clean_body(body)
+    now = utcnow()
+    comment = Comment(
+        idea=idea,
+        author=author,
+        parent=parent,
+        body=body,
+        body_html=str(clean_html(body)),
+        status=CommentStatus.PENDING if premoderated(idea) else CommentStatus.PUBLISHED,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def edit_comment(actor, comment: Comment, body: str, now: dt.datetime | None = None) -> Comment:
+    """The author changes the text within 15 minutes. Raises CommentNotAllowed, CommentError."""
+    if not can_edit_comment(actor, comment, now):
+        raise CommentNotAllowed(_("Sie können diesen Kommentar nicht (mehr) bearbeiten."))
+    body = clean_body(body)
+    if body != comment.body:
+        comment.body = body
+        comment.body_html = str(clean_html(body))
+        comment.edited_at = utcnow()
+    db.session.flush()
+    return comment
+
+
+def delete_comment(actor, comment: Comment) -> Comment:
+    """The author deletes their comment: its text goes at once; the row stays empty so that
+    replies keep their place. Raises CommentNotAllowed."""
+    if not can_delete_comment(actor, comment):
+        raise CommentNotAllowed(_("Sie können nur Ihre eigenen Kommentare löschen."))
+    comment.status = CommentStatus.DELETED
+    comment.body = ""
+    comment.body_html = ""
+    db.session.flush()
+    return comment
+
+
+def _require_moderator(actor) -> None:
+    if not can_moderate(actor):
+        raise CommentNotAllowed(_("Nur die Moderation kann das tun."))
+
+
+def _move(moderator, comment: Comment, allowed: tuple, to: CommentStatus) -> None:
+    _require_moderator(moderator)
+    if comment.status not in allowed:
+        raise InvalidTransition(_("Das ist im aktuellen Zustand des Kommentars nicht möglich."))
+    comment.status = to
+    db.session.flush()
+
+
+def approve_comment(moderator, comment: Comment) -> Comment:
+    """pending → published; logged. Raises CommentNotAllowed, InvalidTransition."""
+    _move(moderator, comment, (CommentStatus.PENDING,), CommentStatus.PUBLISHED)
+    log_action(moderator, "comment.approve", comment)
+    return comment
+
+
+def hide_comment(moderator, comment: Comment, reason: str) -> Comment:
+    """pending or published → hidden, with a reason (3..2000 characters) that is stored,
+    logged and mailed to the author in their language.
+    Raises CommentNotAllowed, InvalidTransition, CommentError(field="reason")."""
+    _require_moderator(moderator)
+    reason = _clean(reason)
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise CommentError(
+            _(
+                "Bitte geben Sie einen Grund an (%(min)d bis %(max)d Zeichen).",
+                min=REASON_MIN,
+                max=REASON_MAX,
+            ),
+            "reason",
+        )
+    _move(
+        moderator,
+        comment,
+        (CommentStatus.PENDING, CommentStatus.PUBLISHED),
+        CommentStatus.HIDDEN,
+    )
+    comment.hidden_reason = reason
+    db.session.flush()
+    log_action(moderator, "comment.hide", comment, reason)
+    author = comment.author
+    if author is not None and author.email:
+        from ..mail.services import queue_mail
+
+        queue_mail(
+            "comment_hidden",
+            to=author.email,
+            locale=author.locale or "de",
+            user=author,
+            idempotency_key=f"comment_hidden:{comment.id}:{utcnow():%Y%m%d%H%M%S}",
+            comment=comment,
+            idea=comment.idea,
+            reason=reason,
+        )
+    return comment
+
+
+def restore_comment(moderator, comment: Comment) -> Comment:
+    """hidden → published; logged. Raises CommentNotAllowed, InvalidTransition."""
+    _move(moderator, comment, (CommentStatus.HIDDEN,), CommentStatus.PUBLISHED)
+    log_action(moderator, "comment.restore", comment)
+    return comment
+
+
+def comments_for(viewer, idea: Idea) -> list[tuple[Comment, list[Comment]]]:
+    """The idea's comments as the viewer may see them, oldest first, each top-level comment
+    with its replies: published ones for everyone, one's own pending ones, all states for
+    moderators; deleted ones only as a placeholder when they have replies. Two queries."""
+    moderator = can_moderate(viewer)
+    rows = db.session.scalars(
+        select(Comment)
+        .where(Comment.idea_id == idea.id)
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+
+    def visible(c: Comment) -> bool:
+        if c.status == CommentStatus.PUBLISHED or moderator:
+            return True
+        return c.status == CommentStatus.PENDING and is_comment_author(viewer, c)
+
+    replies: dict[int, list[Comment]] = {}
+    for c in rows:
+        if c.parent_id is not None and visible(c) and c.status != CommentStatus.DELETED:
+            replies.setdefault(c.parent_id, []).append(c)
+    thread = []
+    for c in rows:
+        if c.parent_id is not None:
+            continue
+        kids = replies.get(c.id, [])
+        if (visible(c) and c.status != CommentStatus.DELETED) or (
+            kids and c.status in (CommentStatus.DELETED, CommentStatus.HIDDEN)
+        ):
+            thread.append((c, kids))
+    return thread
+
+
+def pending_comments(*, event_id=None, theme_id=None, limit=200):
+    """Comments waiting for a moderator, oldest first, and how many there are."""
+    from sqlalchemy import func
+
+    query = select(Comment).join(Idea).where(Comment.status == CommentStatus.PENDING)
+    if event_id:
+        query = query.where(Idea.event_id == event_id)
+    if theme_id:
+        query = query.where(Idea.theme_id == theme_id)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(
+        query.options(joinedload(Comment.idea), joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(limit)
+    ).all()
+    return list(items), count

@@ -1,0 +1,189 @@
+"""Comment pages: write and reply on the idea page, edit (15 minutes), delete one's own;
+the moderators' approve, hide and restore live under /moderation/comments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..database import commit
+from ..extensions import db
+from ..ideas import queries
+from ..ideas.forms import ActionForm, RejectForm
+from ..permissions import Role, require_role
+from . import services
+from .forms import CommentForm, HideForm
+from .models import Comment
+
+bp = Blueprint("comments", __name__)
+
+
+@bp.record_once
+def _on_register(state):
+    env = state.app.jinja_env.globals
+    env["comments_for"] = services.comments_for
+    env["can_edit_comment"] = services.can_edit_comment
+    env["can_delete_comment"] = services.can_delete_comment
+    env["new_comment_form"] = CommentForm
+    env["new_hide_form"] = HideForm
+    from .privacy_hooks import register_privacy_hooks
+
+    register_privacy_hooks()
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _comment_or_404(comment_id: int) -> Comment:
+    return db.session.get(Comment, comment_id) or abort(404)
+
+
+def _anchor(comment: Comment) -> str:
+    return url_for("ideas.detail", idea_id=comment.idea_id, _anchor=f"comment-{comment.id}")
+
+
+@bp.post("/ideas/<int:idea_id>/comments")
+@login_required
+def create(idea_id: int):
+    from ..votes.services import vote_state
+
+    idea = queries.idea_for_viewer(_me(), idea_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        parent = None
+        if form.parent.data:
+            parent = (
+                db.session.get(Comment, int(form.parent.data))
+                if form.parent.data.isdigit()
+                else None
+            )
+            if parent is None:
+                abort(400)
+        try:
+            comment = services.add_comment(_me(), idea, form.body.data, parent)
+        except services.CommentNotAllowed:
+            abort(403)
+        except services.CommentError as error:
+            db.session.rollback()
+            form.body.errors = [*form.body.errors, error.message]
+        else:
+            commit()
+            if comment.status == "pending":
+                flash(
+                    _("Danke! Ihr Kommentar erscheint, sobald die Moderation ihn freigibt."),
+                    "success",
+                )
+            else:
+                flash(_("Ihr Kommentar ist veröffentlicht."), "success")
+            return redirect(_anchor(comment))
+    return (
+        render_template(
+            "ideas/detail.html",
+            idea=idea,
+            vote=vote_state(_me(), idea),
+            action_form=ActionForm(),
+            reject_form=RejectForm(),
+            comment_form=form,
+        ),
+        422,
+    )
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(comment_id: int):
+    comment = _comment_or_404(comment_id)
+    if not services.can_edit_comment(_me(), comment):
+        abort(403)
+    form = CommentForm(obj=comment)
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(_me(), comment, form.body.data)
+        except services.CommentNotAllowed:
+            abort(403)
+        except services.CommentError as error:
+            db.session.rollback()
+            form.body.errors = [*form.body.errors, error.message]
+        else:
+            commit()
+            flash(_("Ihr Kommentar ist geändert."), "success")
+            return redirect(_anchor(comment))
+    status = 422 if request.method == "POST" else 200
+    return render_template("comments/edit.html", form=form, comment=comment), status
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete(comment_id: int):
+    comment = _comment_or_404(comment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_comment(_me(), comment)
+    except services.CommentNotAllowed:
+        abort(403)
+    commit()
+    flash(_("Ihr Kommentar ist gelöscht."), "success")
+    return redirect(url_for("ideas.detail", idea_id=comment.idea_id, _anchor="comments"))
+
+
+# --- moderation ------------------------------------------------------------------------
+
+
+def _moderate(comment_id: int, action, success: str):
+    from ..urls import redirect_next
+
+    comment = _comment_or_404(comment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(_me(), comment)
+    except services.CommentError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        commit()
+        flash(success, "success")
+    return redirect_next("moderation.queue")
+
+
+@bp.post("/moderation/comments/<int:comment_id>/approve")
+@require_role(Role.MODERATOR)
+def approve(comment_id: int):
+    return _moderate(comment_id, services.approve_comment, _("Der Kommentar ist freigegeben."))
+
+
+@bp.post("/moderation/comments/<int:comment_id>/restore")
+@require_role(Role.MODERATOR)
+def restore(comment_id: int):
+    return _moderate(comment_id, services.restore_comment, _("Der Kommentar ist wieder sichtbar."))
+
+
+@bp.route("/moderation/comments/<int:comment_id>/hide", methods=["GET", "POST"])
+@require_role(Role.MODERATOR)
+def hide(comment_id: int):
+    from ..urls import redirect_next
+
+    comment = _comment_or_404(comment_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            services.hide_comment(_me(), comment, form.reason.data)
+        except services.InvalidTransition as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect_next("moderation.queue")
+        except services.CommentError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, error.message]
+        else:
+            commit()
+            flash(
+                _("Der Kommentar ist ausgeblendet; die Person bekommt den Grund per E-Mail."),
+                "success",
+            )
+            return redirect_next("moderation.queue")
+    status = 422 if request.method == "POST" else 200
+    return render_template("comments/hide.html", form=form, comment=comment), status
