@@ -272,8 +272,9 @@ def _seed_ideas(themes, accounts, event, created) -> None:
 @click.option("--users", type=click.IntRange(min=1), help="Bulk: this many extra citizens.")
 @click.option("--ideas", type=click.IntRange(min=1), help="Bulk: this many published ideas.")
 @click.option("--votes", type=click.IntRange(min=0), help="Bulk: about this many votes.")
+@click.option("--comments", type=click.IntRange(min=0), help="Bulk: this many comments.")
 @with_appcontext
-def demo_data_command(users, ideas, votes):
+def demo_data_command(users, ideas, votes, comments):
     """Seed themes, events, accounts and ideas to look at (idempotent). With sizes, add a
     bulk data set for benchmarks (once per database)."""
     with writing():
@@ -283,7 +284,7 @@ def demo_data_command(users, ideas, votes):
     click.echo(f"Demo data ready (new: {summary}).")
     if created["accounts"]:
         click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r} (see README).")
-    if users is None and ideas is None and votes is None:
+    if users is None and ideas is None and votes is None and comments is None:
         return
     from .demo_bulk import bulk_data_present, seed_bulk_data
 
@@ -295,6 +296,7 @@ def demo_data_command(users, ideas, votes):
             users=users or 1000,
             ideas=ideas or 100,
             votes=votes if votes is not None else 1000,
+            comments=comments or 0,
             progress=lambda msg: click.echo(f"  … {msg}"),
         )
         commit()

@@ -90,12 +90,14 @@ def seed_bulk_data(
     users: int,
     ideas: int,
     votes: int,
+    comments: int = 0,
     seed: int = 2026,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> dict[str, int]:
     """Insert `users` confirmed citizens, `ideas` published ideas over the demo themes and
-    events, and about `votes` votes with a skewed distribution (a few ideas get most), each
-    voter at most once per idea. Flushes only; the caller commits."""
+    events, `votes` votes with a skewed distribution (a few ideas get most), each voter at
+    most once per idea, and `comments` published comments, skewed the same way. Flushes only;
+    the caller commits."""
     from .accounts.models import User
     from .accounts.services import hash_password
     from .events.models import Event
@@ -197,4 +199,38 @@ def seed_bulk_data(
         connection.execute(insert(Vote), batch)
         written += len(batch)
     progress(f"{written} votes")
-    return {"users": users, "ideas": ideas, "votes": written}
+    sizes = {"users": users, "ideas": ideas, "votes": written}
+    if comments:
+        sizes["comments"] = _seed_comments(connection, rng, comments, idea_ids, weights, user_ids)
+        progress(f"{comments} comments")
+    return sizes
+
+
+def _seed_comments(connection, rng, comments, idea_ids, weights, user_ids) -> int:
+    """Top-level published comments on the popular ideas mostly (the votes' weights)."""
+    from .comments.models import Comment
+    from .sanitize import clean_html
+
+    now = utcnow()
+    html_cache: dict[str, str] = {}
+    targets = rng.choices(idea_ids, weights=weights, k=comments)
+
+    def comment_rows():
+        for n, idea_id in enumerate(targets):
+            body = f"{rng.choice(_REASONS)} {rng.choice(_OPENINGS)} {rng.choice(_SUBJECTS)}."
+            if body not in html_cache:
+                html_cache[body] = str(clean_html(body))
+            created = now - dt.timedelta(seconds=n)
+            yield {
+                "idea_id": idea_id,
+                "author_id": user_ids[rng.randrange(len(user_ids))] if user_ids else None,
+                "body": body,
+                "body_html": html_cache[body],
+                "status": "published",
+                "created_at": created,
+                "updated_at": created,
+            }
+
+    for batch in _batched(comment_rows()):
+        connection.execute(insert(Comment), batch)
+    return comments
