@@ -45,9 +45,9 @@ CONNECTIONS = 8
 WORKERS = 2
 VOTERS = 8  # one logged-in person per load connection of the vote run
 SCALES = {
-    # Proportionate to the large one: 100 users and 33 votes per 30 ideas... per idea.
-    "small": {"users": 3_334, "ideas": 1_000, "votes": 33_334},
-    "large": {"users": 100_000, "ideas": 30_000, "votes": 1_000_000},
+    # The small one is proportionate to the large one (per idea: 3.3 users, 33 votes).
+    "small": {"users": 3_334, "ideas": 1_000, "votes": 33_334, "comments": 1_000},
+    "large": {"users": 100_000, "ideas": 30_000, "votes": 1_000_000, "comments": 30_000},
 }
 TARGETS = """\
 Targets at the large scale: `/ideas?sort=votes` >= 40 % of bare, p99 < 100 ms, >= 80 % of
@@ -342,6 +342,8 @@ def seed(env: dict, sizes: dict) -> float:
             str(sizes["ideas"]),
             "--votes",
             str(sizes["votes"]),
+            "--comments",
+            str(sizes["comments"]),
         ],
         env,
         timeout=1800,
