@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from .invitations import organize_bp as invitations_organize_bp
     from .comments import bp as comments_bp
     from .moderation import bp as moderation_bp
+    from .moderation.flag_views import bp as flags_bp
     from .moderation.people import bp as people_bp
     from .organize import bp as organize_bp
     from .pages import bp as pages_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(flags_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -15,10 +15,12 @@ def register_commands(app: Flask) -> None:
     from .checks import check_command
     from .demo import demo_data_command
     from .mail.cli import mail_cli
+    from .moderation.cli import moderation_cli
     from .privacy.cli import privacy_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(moderation_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(check_command)

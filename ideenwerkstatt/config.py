@@ -107,6 +107,8 @@ def build_config(instance_path: Path) -> dict:
         "RATELIMIT_VOTES": os.environ.get("RATELIMIT_VOTES", "60 per minute"),
         # Spam defence on public forms, without CAPTCHAs or third parties.
         "FORM_MIN_FILL_SECONDS": 3,
+        # This many open flags hide an idea or comment until a moderator decides.
+        "FLAG_HIDE_THRESHOLD": int(os.environ.get("FLAG_HIDE_THRESHOLD", "3")),
         # Password hashing: scrypt N=2**17, r=8, p=1 (OWASP ASVS 5.0); tests lower it.
         "PASSWORD_HASH_METHOD": "scrypt:131072:8:1",
         "TOKEN_MAX_AGE": 48 * 60 * 60,

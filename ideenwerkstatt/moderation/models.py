@@ -1,14 +1,15 @@
-"""Moderation: the append-only log of every privileged action and the rejection reasons."""
+"""Moderation: the append-only log of every privileged action, rejection reasons, flags."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, enum_column, utcnow
 from ..extensions import db
 
 
@@ -62,3 +63,34 @@ def _refuse_log_changes(session, _flush_context, _instances):
     for obj in session.deleted:
         if isinstance(obj, ModerationLogEntry):
             raise LogIsAppendOnly("moderation log entries cannot be deleted")
+
+
+class FlagStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # a moderator agreed: the content stays hidden
+    DISMISSED = "dismissed"  # a moderator disagreed: the content is shown again
+
+
+class Flag(db.Model):
+    """A signed-in person reports an idea or a comment, with a reason; once per person and
+    object (unique constraints; NULLs never collide). Deleted with the reporter's account."""
+
+    __tablename__ = "flag"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "idea_id"),
+        UniqueConstraint("reporter_id", "comment_id"),
+        Index("ix_flag_status_created_at", "status", "created_at"),
+        Index("ix_flag_idea_id", "idea_id"),
+        Index("ix_flag_comment_id", "comment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[FlagStatus] = mapped_column(enum_column(FlagStatus), default=FlagStatus.OPEN)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the moderators' digest mentioned it (NULL: not yet).
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -31,6 +31,12 @@ LOG_PER_PAGE = 50
 @bp.record_once
 def _on_register(state):
     state.app.jinja_env.globals["action_label"] = services.action_label
+    from ..mail.cli import register_before_delivery
+    from .flags import send_flag_digest
+    from .privacy_hooks import register_privacy_hooks
+
+    register_before_delivery("flag_digest", send_flag_digest)
+    register_privacy_hooks()
 
 
 @bp.before_request
@@ -82,10 +88,15 @@ def queue():
     _filter_choices(form)
     form.validate()
     queue = services.moderation_queue(event_id=form.event.data, theme_id=form.theme.data)
+    from .flags import open_flags
+
+    flagged = open_flags()
+    queue.counts["flags"] = len(flagged)
     return render_template(
         "moderation/queue.html",
         form=form,
         queue=queue,
+        flagged=flagged,
         action_form=ActionForm(),
         here=request.full_path.rstrip("?"),
     )
@@ -229,6 +240,32 @@ def edit(idea_id: int):
             flash(_("Die Änderung ist gespeichert."), "success")
             return redirect(url_for("moderation.idea", idea_id=idea_id))
     return _idea_page(idea, edit_form=form, status=422)
+
+
+# --- flags -----------------------------------------------------------------------------
+
+
+def _flagged(kind: str, object_id: int):
+    from ..comments.models import Comment
+
+    model = {"idea": Idea, "comment": Comment}.get(kind) or abort(404)
+    return db.session.get(model, object_id) or abort(404)
+
+
+@bp.post("/flags/<any(idea, comment):kind>/<int:object_id>/<any(uphold, dismiss):decision>")
+def decide_flags(kind: str, object_id: int, decision: str):
+    from . import flags
+
+    obj = _flagged(kind, object_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    flags.decide_flags(_me(), obj, upheld=decision == "uphold")
+    commit()
+    if decision == "uphold":
+        flash(_("Die Meldungen sind bestätigt; der Beitrag bleibt ausgeblendet."), "success")
+    else:
+        flash(_("Die Meldungen sind zurückgewiesen; der Beitrag ist wieder sichtbar."), "success")
+    return _back()
 
 
 # --- reason templates ------------------------------------------------------------------

@@ -108,3 +108,19 @@ def test_idea_page_with_comments_has_no_axe_violations(page, live_server):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.get_by_text("Per Tastatur geschrieben").count() == 1
+
+
+def test_flag_form_has_no_axe_violations(page, live_server):
+
+    with live_server.app.app_context():
+        idea_id = make_idea(status="published", title="Idee zum Melden").id
+    sign_in(page, live_server, "citizen", f"/ideas/{idea_id}")
+    assert page.locator(f"a[href='/flags/new?kind=idea&object_id={idea_id}']").count() == 1
+    page.goto(f"/flags/new?kind=idea&object_id={idea_id}")
+    assert_no_axe_violations(page)
+    page.locator("form[action='/flags/new'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert_no_axe_violations(page)  # with the error shown
+    page.get_by_label("Warum melden Sie diesen Beitrag?").fill("Werbung für ein Geschäft")
+    page.locator("form[action='/flags/new'] button[type=submit]").click()
+    page.wait_for_url(f"**/ideas/{idea_id}")

