@@ -16,14 +16,18 @@ from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..accounts.services import absolute_url
 from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..registrations.models import Registration, RegistrationStatus
-from ..registrations.services import calendar_attachment, cancel_token_for, event_url
-from .bulk import Recipient, queue_bulk
+from ..registrations.services import (
+    calendar_attachment,
+    cancel_payload,
+    cancel_serializer,
+    event_url,
+)
+from .bulk import LinkMaker, Recipient, TokenSigner, queue_bulk
 
 REMINDER_TEMPLATE = "event_reminder"
 
@@ -69,16 +73,14 @@ def queue_due_reminders(now: dt.datetime | None = None) -> int:
         ).all()
         if not rows:
             continue
+        signer, link = TokenSigner(cancel_serializer()), LinkMaker("registrations.cancel_link")
         recipients = [
             Recipient(
                 user_id=user_id,
                 email=email,
                 locale=locale,
                 key=reminder_key(event.id, user_id),
-                link=absolute_url(
-                    "registrations.cancel_link",
-                    token=cancel_token_for(registration_id, user_id, email),
-                ),
+                link=link(signer.dumps(cancel_payload(registration_id, user_id, email))),
             )
             for registration_id, user_id, email, locale in rows
         ]

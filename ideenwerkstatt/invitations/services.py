@@ -32,7 +32,7 @@ from ..privacy.services import users_with_consent, withdraw_consent
 from ..registrations.models import Registration, RegistrationStatus
 from ..registrations.services import calendar_attachment, event_url
 from ..votes.models import Vote
-from .bulk import Recipient, queue_bulk
+from .bulk import LinkMaker, Recipient, TokenSigner, queue_bulk
 from .models import Audience, InvitationRun
 
 INVITATION_TEMPLATE = "event_invitation"
@@ -184,13 +184,14 @@ def send_invitations(
     query = audience_query(event, audience)
     size = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(_not_invited_yet(query, event).order_by(User.id))
+    signer, link = TokenSigner(_serializer()), LinkMaker("invitations.unsubscribe")
     recipients = (
         Recipient(
             user_id=user_id,
             email=email,
             locale=locale,
             key=invitation_key(event.id, user_id),
-            link=unsubscribe_url(user_id, email),
+            link=link(signer.dumps([user_id, _email_tag(email)])),
         )
         for user_id, email, locale in rows
     )

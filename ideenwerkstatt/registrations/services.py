@@ -144,7 +144,7 @@ def waiting_number(registration: Registration) -> int | None:
 # --- signed cancel links ---------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeSerializer:
+def cancel_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=CANCEL_LINK_SALT)
 
 
@@ -153,10 +153,15 @@ def _email_tag(email: str) -> str:
     return hashlib.sha256(email.encode("utf-8")).hexdigest()[:16]
 
 
+def cancel_payload(registration_id: int, user_id: int, email: str) -> list:
+    """What a cancel link signs: the registration, its owner and (hashed) their address."""
+    return [registration_id, user_id, _email_tag(email)]
+
+
 def cancel_token_for(registration_id: int, user_id: int, email: str) -> str:
     """A signed link token that cancels a registration without a login (from the mails).
     It does not expire: it is useless once the event has ended."""
-    return _serializer().dumps([registration_id, user_id, _email_tag(email)])
+    return cancel_serializer().dumps(cancel_payload(registration_id, user_id, email))
 
 
 def cancel_token(registration: Registration) -> str:
@@ -171,7 +176,7 @@ def registration_for_cancel_token(token: str) -> Registration | None:
     """The registration a cancel link names, or None for a forged, damaged or outdated link
     (the registration or account is gone)."""
     try:
-        registration_id, user_id, tag = _serializer().loads(token)
+        registration_id, user_id, tag = cancel_serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
     registration = db.session.get(Registration, registration_id)

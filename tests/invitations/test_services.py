@@ -192,3 +192,12 @@ def test_send_check_refuses_mail_to_people_who_withdrew(app):
     refused = services.refused_invitations(db.session, ids)
     assert refused == {m.id for m in invitations() if m.user_id == leaves.id}
     assert stays.id != leaves.id
+
+
+def test_fast_token_signer_writes_what_itsdangerous_reads(app):
+    from ideenwerkstatt.invitations.bulk import TokenSigner
+
+    serializer = services._serializer()
+    payload = [12345, "0123456789abcdef"]
+    assert TokenSigner(serializer).dumps(payload) == serializer.dumps(payload)
+    assert serializer.loads(TokenSigner(serializer).dumps(payload)) == payload
