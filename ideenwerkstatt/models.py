@@ -6,7 +6,12 @@ from .events.models import Event, event_theme  # noqa: F401
 from .ideas.models import Idea  # noqa: F401
 from .invitations.models import InvitationRun  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
-from .moderation.models import Flag, ModerationLogEntry, RejectionTemplate  # noqa: F401
+from .moderation.models import (  # noqa: F401
+    Flag,
+    IdeaOutcome,
+    ModerationLogEntry,
+    RejectionTemplate,
+)
 from .privacy.models import ConsentRecord, ConsentText  # noqa: F401
 from .registrations.models import Registration  # noqa: F401
 from .summaries.models import Summary, SummaryItem, SummaryVersion  # noqa: F401

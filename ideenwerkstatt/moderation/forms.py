@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..ideas.services import BODY_MAX, TITLE_MAX
@@ -50,6 +51,23 @@ class EditForm(FlaskForm):
             Length(min=3, max=NOTE_MAX),
         ],
     )
+
+
+class OutcomeForm(FlaskForm):
+    status = SelectField(
+        _l("Stand"),
+        choices=[
+            SelectChoice("forwarded", _l("An den Rat weitergegeben")),
+            SelectChoice("in_progress", _l("In Arbeit")),
+            SelectChoice("done", _l("Umgesetzt")),
+            SelectChoice("not_pursued", _l("Nicht weiterverfolgt")),
+        ],
+    )
+    note = TextAreaField(
+        _l("Notiz (öffentlich bei der Idee)"),
+        validators=[DataRequired(message=_l("Bitte schreiben Sie eine Notiz.")), Length(max=2000)],
+    )
+    decided_on = DateField(_l("Datum (leer: heute)"), validators=[Optional()])
 
 
 class TemplateForm(FlaskForm):

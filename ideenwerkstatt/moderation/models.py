@@ -94,3 +94,26 @@ class Flag(db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # When the moderators' digest mentioned it (NULL: not yet).
     notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutcomeStatus(enum.StrEnum):
+    FORWARDED = "forwarded"  # forwarded to the council
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    NOT_PURSUED = "not_pursued"
+
+
+class IdeaOutcome(db.Model):
+    """What became of a published idea (flow 8, "what happened to my idea"): one row per
+    step, so the idea page shows the whole trail."""
+
+    __tablename__ = "idea_outcome"
+    __table_args__ = (Index("ix_idea_outcome_idea_id_decided_at", "idea_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
+    status: Mapped[OutcomeStatus] = mapped_column(enum_column(OutcomeStatus))
+    note: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

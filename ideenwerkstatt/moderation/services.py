@@ -297,6 +297,14 @@ _ACTION_LABELS = {
     Action.EVENT_UPDATE: _l("Veranstaltung geändert"),
     Action.EVENT_PHASE: _l("Phase geändert"),
     Action.ROLE_CHANGE: _l("Rolle geändert"),
+    "idea.outcome": _l("Ergebnis eingetragen"),
+    "idea.flag_hide": _l("Idee nach Meldungen ausgeblendet"),
+    "comment.flag_hide": _l("Kommentar nach Meldungen ausgeblendet"),
+    "comment.approve": _l("Kommentar freigegeben"),
+    "comment.hide": _l("Kommentar ausgeblendet"),
+    "comment.restore": _l("Kommentar wieder angezeigt"),
+    "flags.uphold": _l("Meldungen bestätigt"),
+    "flags.dismiss": _l("Meldungen zurückgewiesen"),
 }
 
 

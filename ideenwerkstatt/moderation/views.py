@@ -20,7 +20,15 @@ from ..ideas.models import Idea
 from ..permissions import Role, require_role
 from ..themes.models import Theme
 from . import services
-from .forms import ActionForm, EditForm, LogFilterForm, QueueFilterForm, RejectForm, TemplateForm
+from .forms import (
+    ActionForm,
+    EditForm,
+    LogFilterForm,
+    OutcomeForm,
+    QueueFilterForm,
+    RejectForm,
+    TemplateForm,
+)
 from .models import RejectionTemplate
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -31,6 +39,15 @@ LOG_PER_PAGE = 50
 @bp.record_once
 def _on_register(state):
     state.app.jinja_env.globals["action_label"] = services.action_label
+    from .outcomes import outcome_label, outcomes_for
+
+    state.app.jinja_env.globals["outcomes_for"] = outcomes_for
+    state.app.jinja_env.globals["outcome_label"] = outcome_label
+    from ..invitations.services import refused_invitations
+    from ..mail.delivery import register_send_check
+
+    # Voters hear of outcomes only while they consent to invitations, checked again at send.
+    register_send_check("idea_outcome_voter", refused_invitations, "no invitations consent")
     from ..mail.cli import register_before_delivery
     from .flags import send_flag_digest
     from .privacy_hooks import register_privacy_hooks
@@ -133,7 +150,7 @@ def _edit_form(idea: Idea, form: EditForm | None = None) -> EditForm:
     return form or EditForm(data={"title": idea.title, "body": idea.body})
 
 
-def _idea_page(idea, *, reject_form=None, edit_form=None, status=200):
+def _idea_page(idea, *, reject_form=None, edit_form=None, outcome_form=None, status=200):
     return (
         render_template(
             "moderation/idea.html",
@@ -141,6 +158,7 @@ def _idea_page(idea, *, reject_form=None, edit_form=None, status=200):
             action_form=ActionForm(),
             reject_form=_reject_form(reject_form),
             edit_form=_edit_form(idea, edit_form),
+            outcome_form=outcome_form or OutcomeForm(),
         ),
         status,
     )
@@ -240,6 +258,35 @@ def edit(idea_id: int):
             flash(_("Die Änderung ist gespeichert."), "success")
             return redirect(url_for("moderation.idea", idea_id=idea_id))
     return _idea_page(idea, edit_form=form, status=422)
+
+
+# --- outcomes --------------------------------------------------------------------------
+
+
+@bp.post("/ideas/<int:idea_id>/outcome")
+def outcome(idea_id: int):
+    from . import outcomes
+
+    idea = _idea_or_404(idea_id)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        decided = form.decided_on.data
+        try:
+            outcomes.record_outcome(
+                _me(),
+                idea,
+                form.status.data,
+                form.note.data,
+                dt.datetime.combine(decided, dt.time(12), dt.UTC) if decided else None,
+            )
+        except services.ModerationError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            commit()
+            flash(_("Das Ergebnis ist gespeichert und steht jetzt bei der Idee."), "success")
+            return redirect(url_for("moderation.idea", idea_id=idea_id))
+    return _idea_page(idea, outcome_form=form, status=422)
 
 
 # --- flags -----------------------------------------------------------------------------

@@ -242,6 +242,29 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
         ),
     ),
     DataItem(
+        (
+            "flag.reporter_id",
+            "flag.idea_id",
+            "flag.comment_id",
+            "flag.reason",
+            "flag.status",
+            "flag.created_at",
+            "flag.decided_at",
+            "flag.notified_at",
+        ),
+        _l("Ihre Meldungen: welchen Beitrag Sie gemeldet haben, warum und wann"),
+        _l("Beiträge prüfen, die gegen die Regeln verstoßen; jede Person meldet nur einmal"),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        _l("Bis Sie Ihr Konto löschen; mit dem gemeldeten Beitrag."),
+    ),
+    DataItem(
+        ("idea_outcome.moderator_id", "idea_outcome.created_at"),
+        _l("Wer aus der Moderation ein Ergebnis zu einer Idee eingetragen hat, und wann"),
+        _l("Nachvollziehen, wer den öffentlichen Stand einer Idee verantwortet"),
+        (LegalBasis.LEGITIMATE_INTEREST,),
+        _l("Solange die Idee besteht; wird das Konto gelöscht, bleibt der Eintrag ohne Zuordnung."),
+    ),
+    DataItem(
         ("idea.rejection_reason", "idea.moderation_note"),
         _l(
             "Entscheidungen der Moderation zu Ihren Ideen: Grund einer Ablehnung, "
@@ -367,6 +390,13 @@ _none(
 _none("vote", "id", _ROW_NUMBER)
 _none("moderation_log_entry", "id", _ROW_NUMBER)
 _none("comment", "id", _ROW_NUMBER)
+_none("flag", "id", _ROW_NUMBER)
+_none(
+    "idea_outcome",
+    "id idea_id status note decided_at",
+    "öffentlicher Stand einer Idee (was daraus geworden ist), von der Moderation in ihrer "
+    "Rolle geschrieben",
+)
 _none("event", "comments_premoderated", "Einstellung der Veranstaltung, für alle gleich")
 _none(
     "rejection_template",

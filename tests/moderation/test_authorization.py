@@ -22,6 +22,7 @@ ENDPOINTS = [
     ("POST", "/moderation/ideas/{idea}/restore", MODERATOR),
     ("POST", "/moderation/ideas/{idea}/edit", MODERATOR),
     ("POST", "/moderation/ideas/{idea}/paper-card", MODERATOR),
+    ("POST", "/moderation/ideas/{idea}/outcome", MODERATOR),
     ("GET", "/moderation/reasons", MODERATOR),
     ("POST", "/moderation/reasons", MODERATOR),
     ("GET", "/moderation/reasons/{reason}/edit", MODERATOR),
