@@ -99,7 +99,37 @@ def decide_flags(moderator, obj: Idea | Comment, *, upheld: bool) -> int:
     db.session.flush()
     action = "flags.uphold" if upheld else "flags.dismiss"
     log_action(moderator, action, obj, _("%(n)d Meldungen", n=len(flags)))
+    if upheld and flags and isinstance(obj, Comment):
+        _tell_comment_author(obj)
     return len(flags)
+
+
+def _tell_comment_author(comment: Comment) -> None:
+    """The author of a hidden comment is told why, in their language."""
+    from flask_babel import force_locale
+
+    from ..mail.services import queue_mail
+
+    author = comment.author
+    if author is None or not author.email:
+        return
+    with force_locale(author.locale or "de"):
+        reason = _(
+            "Der Kommentar wurde gemeldet, und die Moderation hat bestätigt, dass er gegen "
+            "die Regeln für Beiträge verstößt."
+        )
+    comment.hidden_reason = reason
+    db.session.flush()
+    queue_mail(
+        "comment_hidden",
+        to=author.email,
+        locale=author.locale or "de",
+        user=author,
+        idempotency_key=f"comment_hidden:{comment.id}:flags:{utcnow():%Y%m%d%H%M%S}",
+        comment=comment,
+        idea=comment.idea,
+        reason=reason,
+    )
 
 
 def open_flags(*, limit: int = 200):

@@ -108,3 +108,13 @@ def test_flag_form_and_queue(client, auth):
     client.post(f"/moderation/flags/idea/{idea.id}/uphold")
     db.session.expire_all()
     assert idea.status == "hidden" and flags.open_flag_count(idea) == 0
+
+
+def test_upheld_flags_on_a_comment_tell_its_author(app, outbox):
+    comment = make_comment()
+    flags.flag(make_user(), comment, "Beleidigend")
+    flags.decide_flags(make_user(role="moderator"), comment, upheld=True)
+    db.session.commit()
+    assert comment.status == "hidden" and comment.hidden_reason
+    (mail,) = outbox(template="comment_hidden")
+    assert mail.recipient == comment.author.email
