@@ -41,6 +41,7 @@ def closed_event(live_server):
         return {
             "slug": event.slug,
             "titles": [first.title, second.title, third.title],
+            "ids": [first.id, second.id, third.id],
         }
 
 
@@ -60,11 +61,14 @@ def test_moderator_curates_and_publishes_without_javascript(page_nojs, live_serv
     radweg, busse, schulhof = closed_event["titles"]
     sign_in_as_moderator(page, live_server, f"/events/{slug}/summary/edit")
     page.get_by_role("button", name="Entwurf anlegen").click()
-    assert_no_axe_violations(page)
+    # No axe here: axe.run is a promise, and it never settles with JavaScript switched off;
+    # the JavaScript test below checks this page and the result page.
 
     page.get_by_label("Einleitung").fill("Danke an alle – „Sie“ haben mitgemacht.")
     page.get_by_label(f"Notiz zu „{busse}“").fill("Geht an den Verkehrsausschuss.")
-    page.get_by_role("button", name=f"Nach oben: {busse}").click()
+    up = page.locator(f'button[name=action][value="up:{closed_event["ids"][1]}"]')
+    assert up.inner_text().startswith("Nach oben")
+    up.click()
     # The note typed before moving is kept: every button saves the whole form.
     assert page.get_by_label(f"Notiz zu „{busse}“").input_value() == (
         "Geht an den Verkehrsausschuss."
@@ -77,7 +81,6 @@ def test_moderator_curates_and_publishes_without_javascript(page_nojs, live_serv
     items = page.locator(".summary-ideas li a").all_inner_texts()
     assert items == [busse, radweg, schulhof]
     assert page.get_by_text("Geht an den Verkehrsausschuss.").is_visible()
-    assert_no_axe_violations(page)
 
     page.get_by_role("link", name=busse).click()
     assert page.get_by_text("Aufgenommen in das Ergebnis der Veranstaltung").is_visible()
@@ -90,6 +93,7 @@ def test_result_page_has_no_axe_violations_and_the_chart_matches_the_table(
     moderator = new_page()
     sign_in_as_moderator(moderator, live_server, f"/events/{slug}/summary/edit")
     moderator.get_by_role("button", name="Entwurf anlegen").click()
+    assert_no_axe_violations(moderator)
     moderator.get_by_role("button", name="Veröffentlichen").click()
     moderator.wait_for_url(f"**/events/{slug}/summary")
 
