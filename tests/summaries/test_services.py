@@ -170,3 +170,17 @@ def test_groups_follow_the_themes(data, moderator):
         ["Idee A", "Idee B", "Idee C"],
         ["Idee D"],
     ]
+
+
+def test_publish_and_update_go_to_the_moderation_log(data, moderator):
+    pytest.importorskip("ideenwerkstatt.moderation.log")
+    from ideenwerkstatt.moderation.models import ModerationLogEntry
+
+    summary = services.start_summary(data["event"], moderator)
+    services.publish_summary(summary, moderator)
+    services.publish_summary(summary, moderator)
+    entries = db.session.query(ModerationLogEntry).order_by(ModerationLogEntry.id).all()
+    assert [(e.action, e.object_type, e.object_id, e.actor_id) for e in entries] == [
+        ("summary.publish", "summary", summary.id, moderator.id),
+        ("summary.update", "summary", summary.id, moderator.id),
+    ]
