@@ -57,10 +57,12 @@ def pytest_collection_modifyitems(items):
 
 
 def prepare_database(app: Flask) -> None:
-    """Give the live server's empty database its schema. The one place to switch to running
-    the migrations once they exist."""
+    """Give the live server's empty database its schema the way `make run` does: by running
+    the migrations (the unit tests use `create_all`; tests/test_migrations.py keeps the two equal)."""
+    from flask_migrate import upgrade
+
     with app.app_context():
-        db.create_all()
+        upgrade()
 
 
 def live_postgres_url(test_database_url: str) -> str:
