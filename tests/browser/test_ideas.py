@@ -10,7 +10,7 @@ import pytest
 from ideenwerkstatt.extensions import db
 
 from ..factories import DEFAULT_PASSWORD, make_event, make_idea, make_theme, make_user
-from .helpers import assert_no_axe_violations, focused
+from .helpers import assert_no_axe_violations, focused, login_via_ui
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,7 @@ def sign_in(page, live_server, next_path: str, role: str = "citizen"):
     with live_server.app.app_context():
         user = make_user(role=role)
         email, user_id = user.email, user.id
-    page.goto(f"/account/login?next={next_path}")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    login_via_ui(page, email, DEFAULT_PASSWORD, next_path)  # by field id: works in any language
     page.wait_for_url(f"**{next_path}")
     return user_id
 
