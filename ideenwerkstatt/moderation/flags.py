@@ -7,6 +7,7 @@ import re
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -67,7 +68,7 @@ def flag(reporter, obj: Idea | Comment, reason: str) -> Flag:
     threshold = current_app.config.get("FLAG_HIDE_THRESHOLD", 3)
     if open_flag_count(obj) >= threshold:
         _set_status(obj, hidden=True)
-        log_action(None, f"{obj.__tablename__}.flag_hide", obj, _("%(n)d Meldungen", n=threshold))
+        log_action(None, f"{obj.__tablename__}.flag_hide", obj, ngettext("%(num)d Meldung", "%(num)d Meldungen", threshold))
     return row
 
 
@@ -98,7 +99,7 @@ def decide_flags(moderator, obj: Idea | Comment, *, upheld: bool) -> int:
         _set_status(obj, hidden=False)
     db.session.flush()
     action = "flags.uphold" if upheld else "flags.dismiss"
-    log_action(moderator, action, obj, _("%(n)d Meldungen", n=len(flags)))
+    log_action(moderator, action, obj, ngettext("%(num)d Meldung", "%(num)d Meldungen", len(flags)))
     if upheld and flags and isinstance(obj, Comment):
         _tell_comment_author(obj)
     return len(flags)

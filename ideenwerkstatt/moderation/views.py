@@ -8,6 +8,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -129,9 +130,13 @@ def bulk_approve():
         return _back()
     approved, skipped = services.bulk_approve(_me(), ids)
     commit()
-    flash(_("%(n)d Ideen freigegeben.", n=len(approved)), "success")
+    flash(ngettext("%(num)d Idee freigegeben.", "%(num)d Ideen freigegeben.", len(approved)), "success")
     if skipped:
-        flash(_("%(n)d waren schon entschieden und wurden übersprungen.", n=skipped), "info")
+        flash(ngettext(
+                "%(num)d war schon entschieden und wurde übersprungen.",
+                "%(num)d waren schon entschieden und wurden übersprungen.",
+                skipped,
+            ), "info")
     return _back()
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from fpdf import FPDF, FontFace
 
 from .. import config as config_module
@@ -122,7 +123,12 @@ def render_pdf(document: dict, locale: str, now: dt.datetime | None = None) -> b
             pdf.multi_cell(
                 0,
                 5,
-                _("%(votes)s Stimmen · %(url)s", votes=item["vote_count"], url=item["url"]),
+                ngettext(
+                    "%(num)d Stimme · %(url)s",
+                    "%(num)d Stimmen · %(url)s",
+                    item["vote_count"],
+                    url=item["url"],
+                ),
                 new_x="LMARGIN",
                 new_y="NEXT",
             )

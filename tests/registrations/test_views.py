@@ -46,7 +46,7 @@ def test_citizen_registers_and_sees_it(client, auth, outbox):
     text = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "Sie sind angemeldet." in text
     assert "Anmeldung stornieren" in text
-    assert "Alle 1 Plätze sind vergeben." in text
+    assert "Der einzige Platz ist vergeben." in text
 
 
 def test_full_event_offers_the_waiting_list(client, auth):
