@@ -18,7 +18,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: configuration (defaults, environment, overrides), extensions,
     blueprints, error pages, security headers and the CLI."""
     overrides = dict(overrides or {})
-    instance_path = Path(overrides.pop("INSTANCE_PATH", None) or config_module.default_instance_path())
+    instance_path = Path(
+        overrides.pop("INSTANCE_PATH", None) or config_module.default_instance_path()
+    )
     instance_path.mkdir(parents=True, exist_ok=True)
 
     app = Flask(
@@ -93,11 +95,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .api import bp as api_bp
+    from .comments import bp as comments_bp
     from .events.views import bp as events_bp
     from .ideas import bp as ideas_bp
     from .invitations import bp as invitations_bp
     from .invitations import organize_bp as invitations_organize_bp
-    from .comments import bp as comments_bp
     from .moderation import bp as moderation_bp
     from .moderation.flag_views import bp as flags_bp
     from .moderation.people import bp as people_bp

@@ -57,7 +57,9 @@ def build_config(instance_path: Path) -> dict:
     """The whole configuration as a dict; nothing here is required to start."""
     base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     https = urlsplit(base_url).scheme == "https"
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'ideenwerkstatt.db'}"
+    database_url = (
+        os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'ideenwerkstatt.db'}"
+    )
     return {
         "SECRET_KEY": load_secret_key(instance_path),
         "BASE_URL": base_url,

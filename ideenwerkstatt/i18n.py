@@ -21,11 +21,16 @@ def select_locale() -> str:
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in supported_locales():
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in supported_locales():
+    if (
+        current_user
+        and current_user.is_authenticated
+        and current_user.locale in supported_locales()
+    ):
         return current_user.locale
-    return request.accept_languages.best_match(supported_locales()) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(supported_locales())
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def select_timezone() -> str:

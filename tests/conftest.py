@@ -20,9 +20,19 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 # Variables that would make a test depend on the machine it runs on.
 ENVIRONMENT_VARIABLES = (
-    "DATABASE_URL", "INSTANCE_PATH", "SECRET_KEY", "BASE_URL", "SMTP_HOST", "SMTP_PORT",
-    "SMTP_USER", "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "REDIS_URL",
-    "MAIL_DELIVER_AFTER_COMMIT", "WEB_CONCURRENCY",
+    "DATABASE_URL",
+    "INSTANCE_PATH",
+    "SECRET_KEY",
+    "BASE_URL",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "SMTP_SECURITY",
+    "MAIL_FROM",
+    "REDIS_URL",
+    "MAIL_DELIVER_AFTER_COMMIT",
+    "WEB_CONCURRENCY",
 )
 
 # scrypt with N=2**10: the same code path as production, a thousandth of the cost.

@@ -1,4 +1,4 @@
-"""`db upgrade` on an empty database gives exactly the models' schema (and `downgrade` undoes it)."""
+"""`db upgrade` on an empty database gives exactly the models' schema; `downgrade` undoes it."""
 
 from __future__ import annotations
 

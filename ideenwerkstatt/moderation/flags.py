@@ -68,7 +68,12 @@ def flag(reporter, obj: Idea | Comment, reason: str) -> Flag:
     threshold = current_app.config.get("FLAG_HIDE_THRESHOLD", 3)
     if open_flag_count(obj) >= threshold:
         _set_status(obj, hidden=True)
-        log_action(None, f"{obj.__tablename__}.flag_hide", obj, ngettext("%(num)d Meldung", "%(num)d Meldungen", threshold))
+        log_action(
+            None,
+            f"{obj.__tablename__}.flag_hide",
+            obj,
+            ngettext("%(num)d Meldung", "%(num)d Meldungen", threshold),
+        )
     return row
 
 

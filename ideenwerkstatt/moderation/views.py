@@ -130,13 +130,19 @@ def bulk_approve():
         return _back()
     approved, skipped = services.bulk_approve(_me(), ids)
     commit()
-    flash(ngettext("%(num)d Idee freigegeben.", "%(num)d Ideen freigegeben.", len(approved)), "success")
+    flash(
+        ngettext("%(num)d Idee freigegeben.", "%(num)d Ideen freigegeben.", len(approved)),
+        "success",
+    )
     if skipped:
-        flash(ngettext(
+        flash(
+            ngettext(
                 "%(num)d war schon entschieden und wurde übersprungen.",
                 "%(num)d waren schon entschieden und wurden übersprungen.",
                 skipped,
-            ), "info")
+            ),
+            "info",
+        )
     return _back()
 
 

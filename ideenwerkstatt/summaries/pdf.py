@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from fpdf import FPDF, FontFace
 
 from .. import config as config_module

@@ -58,7 +58,7 @@ def pytest_collection_modifyitems(items):
 
 def prepare_database(app: Flask) -> None:
     """Give the live server's empty database its schema the way `make run` does: by running
-    the migrations (the unit tests use `create_all`; tests/test_migrations.py keeps the two equal)."""
+    the migrations (unit tests use `create_all`; tests/test_migrations.py keeps them equal)."""
     from flask_migrate import upgrade
 
     with app.app_context():
