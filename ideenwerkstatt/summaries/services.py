@@ -15,15 +15,11 @@ from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..moderation.log import log_action
 from ..sanitize import clean_html
 from ..themes.models import Theme
 from ..votes.models import Vote
 from .models import Summary, SummaryItem, SummaryStatus, SummaryVersion
-
-try:  # The moderation slice is built alongside; log through it once it is there.
-    from ..moderation.log import log_action
-except ImportError:  # pragma: no cover
-    log_action = None
 
 MAX_TEXT_LENGTH = 20_000
 MAX_NOTE_LENGTH = 2_000
@@ -35,8 +31,7 @@ class SummaryError(Exception):
 
 
 def _log(actor, action: str, summary: Summary) -> None:
-    if log_action is not None:
-        log_action(actor, action, summary)
+    log_action(actor, action, summary)
 
 
 # --- reading ---------------------------------------------------------------------------------

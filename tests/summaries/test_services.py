@@ -173,7 +173,6 @@ def test_groups_follow_the_themes(data, moderator):
 
 
 def test_publish_and_update_go_to_the_moderation_log(data, moderator):
-    pytest.importorskip("ideenwerkstatt.moderation.log")
     from ideenwerkstatt.moderation.models import ModerationLogEntry
 
     summary = services.start_summary(data["event"], moderator)
