@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 from werkzeug.exceptions import NotFound
 
 from ..events.models import Event
@@ -57,15 +59,26 @@ def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _on_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
 def search_condition(q: str):
-    """Every word must appear in the title or the body, case-insensitively (ILIKE on
-    PostgreSQL, LIKE on lower() on SQLite, which folds ASCII letters only)."""
+    """Every word must appear in the title or the body, case-insensitively: ILIKE on
+    PostgreSQL; plain LIKE on SQLite, which ignores the case of ASCII letters by itself
+    (as its lower() folds ASCII letters only, `lower(x) LIKE lower(y)` finds the same rows
+    and only doubles the work of a search over every row)."""
+    sqlite = _on_sqlite()
     conditions = []
     for word in q.split()[:MAX_SEARCH_WORDS]:
         pattern = f"%{escape_like(word)}%"
-        conditions.append(
-            or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\"))
-        )
+        if sqlite:
+            title = Idea.title.like(pattern, escape="\\")
+            body = Idea.body.like(pattern, escape="\\")
+        else:
+            title = Idea.title.ilike(pattern, escape="\\")
+            body = Idea.body.ilike(pattern, escape="\\")
+        conditions.append(or_(title, body))
     return and_(*conditions) if conditions else None
 
 
@@ -79,12 +92,22 @@ def visible_statuses(viewer, status) -> tuple[IdeaStatus, ...]:
     return (IdeaStatus(status),)
 
 
-def ideas_query(viewer, *, theme=None, event=None, q=None, status=None) -> Select:
-    """The filtered statement behind the list (no order, no paging): reused by the API."""
+def ideas_query(
+    viewer, *, theme=None, event=None, q=None, status=None, scan: bool = False
+) -> Select:
+    """The filtered statement behind the list (no order, no paging): reused by the API.
+    `scan`: for a count that reads every row anyway (a search), keep SQLite's planner off
+    the status indexes (see count_matching)."""
     statuses = visible_statuses(viewer, status)
     stmt = select(Idea)
+    status_column = Idea.status
+    if scan and _on_sqlite():
+        # `+status` can use no index: SQLite's way to say "not by this column".
+        status_column = UnaryExpression(
+            Idea.status, operator=operators.custom_op("+"), type_=Idea.status.type
+        )
     stmt = stmt.where(
-        Idea.status == statuses[0] if len(statuses) == 1 else Idea.status.in_(statuses)
+        status_column == statuses[0] if len(statuses) == 1 else status_column.in_(statuses)
     )
     theme_id = _id(theme, Theme)
     if theme_id is not None:
@@ -104,7 +127,18 @@ def count_matching(stmt: Select, viewer, *, theme=None, event=None, q=None, stat
     data."""
     words = tuple(q.split()[:MAX_SEARCH_WORDS]) if q else ()
     key = (visible_statuses(viewer, status), _id(theme, Theme), _id(event, Event), words)
-    return cached_count(key, lambda: db.session.scalar(stmt.with_only_columns(func.count(Idea.id))))
+
+    def count() -> int:
+        counted = stmt
+        if words and _on_sqlite():
+            # A search reads every matching row's title and body. By the status index, SQLite
+            # would visit 30,000 rows in vote order, one lookup each; reading the table in
+            # its own order is about twice as fast, and with plain LIKE four times (30,000
+            # ideas: 90 ms -> 23 ms for the count alone).
+            counted = ideas_query(viewer, theme=theme, event=event, q=q, status=status, scan=True)
+        return db.session.scalar(counted.with_only_columns(func.count(Idea.id)))
+
+    return cached_count(key, count)
 
 
 def order_for(sort: str):
