@@ -4,11 +4,13 @@ moderators' approve, hide (the author is told why) and restore. Explicit actor, 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..database import utcnow
 from ..extensions import db
@@ -212,43 +214,149 @@ def restore_comment(moderator, comment: Comment) -> Comment:
     return comment
 
 
-def comments_for(viewer, idea: Idea) -> list[tuple[Comment, list[Comment]]]:
-    """The idea's comments as the viewer may see them, oldest first, each top-level comment
-    with its replies: published ones for everyone, one's own pending ones, all states for
-    moderators; deleted ones only as a placeholder when they have replies. Two queries."""
-    moderator = can_moderate(viewer)
-    rows = db.session.scalars(
+COMMENTS_PER_PAGE = 30  # top-level comments per page of an idea's thread, with their replies
+
+
+@dataclass
+class CommentPage:
+    """One page of an idea's thread: `thread` holds up to `per_page` top-level comments, each
+    with all its replies; `top_level` counts the top-level entries of every page (pages >= 1),
+    `total` the comments the viewer can read (placeholders of deleted or hidden ones not)."""
+
+    thread: list[tuple[Comment, list[Comment]]]
+    page: int
+    per_page: int
+    top_level: int
+    total: int
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max(1, math.ceil(self.top_level / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _readable(c, viewer):
+    """SQL: the comment `c` (the class or an alias) is shown with its text to the viewer:
+    published for everyone, one's own pending ones, every state but deleted for moderators."""
+    if can_moderate(viewer):
+        return c.status != CommentStatus.DELETED
+    viewer_id = (
+        viewer.id if viewer is not None and getattr(viewer, "is_authenticated", False) else None
+    )
+    if viewer_id is None:
+        return c.status == CommentStatus.PUBLISHED
+    return or_(
+        c.status == CommentStatus.PUBLISHED,
+        and_(c.status == CommentStatus.PENDING, c.author_id == viewer_id),
+    )
+
+
+def _shown_top_level(viewer, idea_id: int):
+    """SQL: the idea's top-level comments in the viewer's thread: the readable ones, and
+    deleted or hidden ones as a placeholder while they have a readable reply."""
+    reply = aliased(Comment)
+    has_reply = (
+        select(reply.id).where(reply.parent_id == Comment.id, _readable(reply, viewer)).exists()
+    )
+    return and_(
+        Comment.idea_id == idea_id,
+        Comment.parent_id.is_(None),
+        or_(
+            _readable(Comment, viewer),
+            and_(Comment.status.in_((CommentStatus.DELETED, CommentStatus.HIDDEN)), has_reply),
+        ),
+    )
+
+
+_OLDEST_FIRST = (Comment.created_at, Comment.id)
+
+
+def _thread(viewer, idea_id: int, *, limit: int | None = None, offset: int = 0):
+    """Top-level comments (a page of them, with LIMIT/OFFSET) with their readable replies:
+    two queries, the authors joined in."""
+    stmt = (
         select(Comment)
-        .where(Comment.idea_id == idea.id)
+        .where(_shown_top_level(viewer, idea_id))
         .options(joinedload(Comment.author))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
+        .order_by(*_OLDEST_FIRST)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    tops = list(db.session.scalars(stmt))
+    if not tops:
+        return []
+    replies: dict[int, list[Comment]] = {c.id: [] for c in tops}
+    for reply in db.session.scalars(
+        select(Comment)
+        .where(Comment.parent_id.in_(list(replies)), _readable(Comment, viewer))
+        .options(joinedload(Comment.author))
+        .order_by(*_OLDEST_FIRST)
+    ):
+        replies[reply.parent_id].append(reply)
+    return [(c, replies[c.id]) for c in tops]
 
-    def visible(c: Comment) -> bool:
-        if c.status == CommentStatus.PUBLISHED or moderator:
-            return True
-        return c.status == CommentStatus.PENDING and is_comment_author(viewer, c)
 
-    replies: dict[int, list[Comment]] = {}
-    for c in rows:
-        if c.parent_id is not None and visible(c) and c.status != CommentStatus.DELETED:
-            replies.setdefault(c.parent_id, []).append(c)
-    thread = []
-    for c in rows:
-        if c.parent_id is not None:
-            continue
-        kids = replies.get(c.id, [])
-        if (visible(c) and c.status != CommentStatus.DELETED) or (
-            kids and c.status in (CommentStatus.DELETED, CommentStatus.HIDDEN)
-        ):
-            thread.append((c, kids))
-    return thread
+def comments_for(viewer, idea: Idea) -> list[tuple[Comment, list[Comment]]]:
+    """The idea's whole thread as the viewer may see it, oldest first, each top-level comment
+    with its replies: published ones for everyone, one's own pending ones, all states for
+    moderators; deleted or hidden ones only as a placeholder when they have replies. Two
+    queries, but unbounded: pages use comment_page()."""
+    return _thread(viewer, idea.id)
+
+
+def comment_page(viewer, idea: Idea, page: int = 1, per_page: int = COMMENTS_PER_PAGE):
+    """One page of the idea's thread (see comments_for for who sees what), oldest first:
+    `per_page` top-level comments with all their replies. A page past the last one gives the
+    last page, one below 1 the first. Four queries whatever the thread's size: two counts,
+    the page of top-level comments (LIMIT/OFFSET), their replies (one IN)."""
+    top_level = db.session.scalar(
+        select(func.count()).select_from(Comment).where(_shown_top_level(viewer, idea.id))
+    )
+    total = db.session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.idea_id == idea.id, _readable(Comment, viewer))
+    )
+    result = CommentPage(
+        thread=[], page=1, per_page=per_page, top_level=top_level or 0, total=total or 0
+    )
+    result.page = min(max(1, page), result.pages)
+    if result.top_level:
+        result.thread = _thread(
+            viewer, idea.id, limit=per_page, offset=(result.page - 1) * per_page
+        )
+    return result
+
+
+def page_of_comment(viewer, comment: Comment, per_page: int = COMMENTS_PER_PAGE) -> int:
+    """The page of its idea's thread that holds the comment (a reply: its top-level comment),
+    as the viewer's thread is paged: one count of the top-level comments before it."""
+    top = comment
+    if comment.parent_id is not None:
+        top = db.session.get(Comment, comment.parent_id) or comment
+    before = db.session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            _shown_top_level(viewer, top.idea_id),
+            or_(
+                Comment.created_at < top.created_at,
+                and_(Comment.created_at == top.created_at, Comment.id < top.id),
+            ),
+        )
+    )
+    return (before or 0) // per_page + 1
 
 
 def pending_comments(*, event_id=None, theme_id=None, limit=200):
     """Comments waiting for a moderator, oldest first, and how many there are."""
-    from sqlalchemy import func
-
     query = select(Comment).join(Idea).where(Comment.status == CommentStatus.PENDING)
     if event_id:
         query = query.where(Idea.event_id == event_id)

@@ -23,6 +23,8 @@ bp = Blueprint("comments", __name__)
 def _on_register(state):
     env = state.app.jinja_env.globals
     env["comments_for"] = services.comments_for
+    env["comment_page"] = _comment_page
+    env["comments_page_url"] = comments_page_url
     env["can_edit_comment"] = services.can_edit_comment
     env["can_delete_comment"] = services.can_delete_comment
     env["new_comment_form"] = CommentForm
@@ -40,8 +42,45 @@ def _comment_or_404(comment_id: int) -> Comment:
     return db.session.get(Comment, comment_id) or abort(404)
 
 
+PAGE_ARG = "comments_page"
+
+
+def _page_arg() -> int:
+    """?comments_page=N of this request; anything but a positive number is page 1."""
+    value = request.args.get(PAGE_ARG, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else 1
+
+
+def _comment_page(viewer, idea):
+    """The page of the idea's comments this request asks for (comments/_section.html)."""
+    return services.comment_page(viewer, idea, _page_arg())
+
+
+def comments_page_url(idea_id: int, page: int, anchor: str = "comments") -> str:
+    """The idea page showing page `page` of its comments (page 1 without the argument)."""
+    args = {PAGE_ARG: page} if page > 1 else {}
+    return url_for("ideas.detail", idea_id=idea_id, _anchor=anchor, **args)
+
+
+def comment_url(viewer, comment: Comment, anchor: str | None = None) -> str:
+    """The idea page on the page of comments that holds `comment` (or its top-level comment),
+    scrolled to it: redirects after writing, editing and moderating, links to a comment."""
+    page = services.page_of_comment(viewer, comment)
+    return comments_page_url(comment.idea_id, page, anchor or f"comment-{comment.id}")
+
+
 def _anchor(comment: Comment) -> str:
-    return url_for("ideas.detail", idea_id=comment.idea_id, _anchor=f"comment-{comment.id}")
+    return comment_url(_me(), comment)
+
+
+@bp.get("/comments/<int:comment_id>")
+def show(comment_id: int):
+    """A lasting link to one comment (mails, the moderation queue): to the idea page on the
+    page of comments that holds it, as the viewer's thread is paged now."""
+    comment = _comment_or_404(comment_id)
+    viewer = _me() if current_user.is_authenticated else None
+    queries.idea_for_viewer(viewer, comment.idea_id)  # 404 unless the viewer may see the idea
+    return redirect(comment_url(viewer, comment))
 
 
 @bp.post("/ideas/<int:idea_id>/comments")
@@ -126,7 +165,7 @@ def delete(comment_id: int):
         abort(403)
     commit()
     flash(_("Ihr Kommentar ist gelöscht."), "success")
-    return redirect(url_for("ideas.detail", idea_id=comment.idea_id, _anchor="comments"))
+    return redirect(comment_url(_me(), comment, anchor="comments"))
 
 
 # --- moderation ------------------------------------------------------------------------

@@ -39,8 +39,12 @@ def _target(kind: str, object_id: int):
 
 
 def _idea_url(obj) -> str:
-    idea_id = obj.id if isinstance(obj, Idea) else obj.idea_id
-    return url_for("ideas.detail", idea_id=idea_id)
+    """Back to the idea; for a comment, to the page of the idea's comments that holds it."""
+    if isinstance(obj, Idea):
+        return url_for("ideas.detail", idea_id=obj.id)
+    from ..comments.views import comment_url
+
+    return comment_url(current_user._get_current_object(), obj)
 
 
 @bp.route("/new", methods=["GET", "POST"])
