@@ -191,7 +191,8 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
         inserted = _insert_row(voter, idea, 1)
         if inserted:
             _add_to_count(idea, 1)
-        return vote_state(voter, idea, changed=inserted)
+            return vote_state(voter, idea, changed=True, weight=1)
+        return vote_state(voter, idea)
 
     budget = budget_for(idea)
     if not isinstance(dots, int) or dots < 1 or dots > budget:
@@ -240,11 +241,12 @@ def retract_vote(voter, idea: Idea) -> VoteState:
     ).scalar_one_or_none()
     if weight:
         _add_to_count(idea, -weight)
-    return vote_state(voter, idea, changed=bool(weight))
+    return vote_state(voter, idea, changed=bool(weight), weight=0)
 
 
-def vote_state(voter, idea: Idea, *, changed: bool = False) -> VoteState:
-    """The idea's count and, for a signed-in voter, their weight on it and their budget."""
+def vote_state(voter, idea: Idea, *, changed: bool = False, weight: int | None = None) -> VoteState:
+    """The idea's count and, for a signed-in voter, their weight on it and their budget.
+    `weight`: the voter's weight when the caller has just written it (no query then)."""
     rule = rule_for(idea)
     reason = closed_reason(idea)
     state = VoteState(
@@ -259,12 +261,11 @@ def vote_state(voter, idea: Idea, *, changed: bool = False) -> VoteState:
     )
     if voter is None or not getattr(voter, "is_authenticated", False):
         return state
-    state.weight = (
-        db.session.scalar(
+    if weight is None:
+        weight = db.session.scalar(
             select(votes.c.weight).where(votes.c.user_id == voter.id, votes.c.idea_id == idea.id)
         )
-        or 0
-    )
+    state.weight = weight or 0
     if rule == VotingRule.DOTS:
         state.used = _used_dots(voter, idea.event.id)
     return state

@@ -48,17 +48,19 @@ def _account_or_address() -> str:
     return f"addr:{request.remote_addr or '-'}"
 
 
-def _answer(idea, state, message: str, category: str = "success", status: int = 200):
-    """JSON for the script (with the re-rendered controls), else flash and redirect back."""
+def _answer(idea_id: int, state, message: str, category: str = "success", status: int = 200):
+    """JSON for the script (with the re-rendered controls), else flash and redirect back.
+    Takes the id, not the idea: after the commit the idea is expired, and reading it would
+    load it again (on SQLite in a second write transaction)."""
     if _wants_json():
         payload = state.as_json() if state is not None else {}
         payload.update(ok=status == 200, message=message)
         if state is not None:
-            payload["html"] = render_template("ideas/_vote_controls.html", idea=idea, vote=state)
+            payload["html"] = render_template("ideas/_vote_controls.html", vote=state)
             payload["count_text"] = count_text(state.vote_count, state.rule)
         return jsonify(payload), status
     flash(message, category)
-    return redirect_next("ideas.detail", idea_id=idea.id)
+    return redirect_next("ideas.detail", idea_id=idea_id)
 
 
 def count_text(count: int, rule) -> str:
@@ -85,7 +87,7 @@ def _vote_action(idea_id: int, retract: bool):
     form = VoteForm()
     if not form.validate_on_submit():
         return _answer(
-            idea, None, _("Bitte geben Sie eine gültige Zahl von Punkten an."), "error", 422
+            idea_id, None, _("Bitte geben Sie eine gültige Zahl von Punkten an."), "error", 422
         )
     try:
         if retract:
@@ -94,9 +96,9 @@ def _vote_action(idea_id: int, retract: bool):
             state = services.cast_vote(me, idea, dots=form.dots.data or 1)
     except services.VoteError as error:
         db.session.rollback()
-        return _answer(idea, services.vote_state(me, idea), error.message, "error", 409)
+        return _answer(idea_id, services.vote_state(me, idea), error.message, "error", 409)
     commit()
-    return _answer(idea, state, _message(state, retract))
+    return _answer(idea_id, state, _message(state, retract))
 
 
 def _message(state: services.VoteState, retract: bool) -> str:
