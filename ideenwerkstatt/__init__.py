@@ -69,14 +69,15 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from .i18n import select_locale, select_timezone
+    from . import i18n
 
     babel.init_app(
         app,
-        locale_selector=select_locale,
-        timezone_selector=select_timezone,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    i18n.register(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
