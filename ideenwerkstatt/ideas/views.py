@@ -227,12 +227,15 @@ def detail(idea_id: int):
     from ..votes.services import vote_state
 
     idea = queries.idea_for_viewer(_me(), idea_id)
+    # The moderators' forms only for moderators: building one makes a CSRF token, and with
+    # it a session cookie, for every visitor.
+    moderator = can_moderate(current_user)
     return render_template(
         "ideas/detail.html",
         idea=idea,
         vote=vote_state(_me(), idea),
-        action_form=ActionForm(),
-        reject_form=RejectForm(),
+        action_form=ActionForm() if moderator else None,
+        reject_form=RejectForm() if moderator else None,
     )
 
 

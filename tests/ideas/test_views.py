@@ -84,6 +84,13 @@ def test_filter_by_theme_event_and_search(client):
     assert "Busse im Takt" in page and "Radwege" not in page
 
 
+def test_idea_page_gives_visitors_no_cookie(client):
+    idea = make_idea(title="Ohne Keks")
+    response = client.get(f"/ideas/{idea.id}")
+    assert response.status_code == 200 and "Ohne Keks" in response.text
+    assert "Set-Cookie" not in response.headers
+
+
 def test_search_total_counts_what_the_page_finds(client, auth):
     # On SQLite the count of a search is built apart from the page (read in table order).
     make_idea(title="Radweg am Fluss", body="Breit und sicher")
