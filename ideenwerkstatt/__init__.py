@@ -46,10 +46,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from . import errors, templating
+    from . import errors, pagecache, templating
 
     errors.register(app)
     templating.register(app)
+    pagecache.init_app(app)
 
     from .cli import register_commands
 

@@ -128,4 +128,7 @@ def build_config(instance_path: Path) -> dict:
         "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
         # Seconds a list filter's idea count is remembered per process (ideas/counts.py); 0: off.
         "IDEA_COUNT_CACHE_SECONDS": _int("IDEA_COUNT_CACHE_SECONDS", 5),
+        # Seconds a public page is remembered per process for visitors without a cookie
+        # (pagecache.py; emptied by this process's writes); 0: off.
+        "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 2),
     }

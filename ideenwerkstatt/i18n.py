@@ -32,6 +32,11 @@ def select_locale() -> str:
         and current_user.locale in supported_locales()
     ):
         return current_user.locale
+    return browser_locale()
+
+
+def browser_locale() -> str:
+    """The language the browser's Accept-Language asks for among ours, else the default."""
     return (
         request.accept_languages.best_match(supported_locales())
         or current_app.config["BABEL_DEFAULT_LOCALE"]
