@@ -2,7 +2,8 @@
 
 How the count stays right under concurrency:
 - one row per (voter, idea), guarded by the unique constraint: a double click inserts once,
-  the second INSERT fails inside a SAVEPOINT and becomes a no-op;
+  the second `INSERT … ON CONFLICT DO NOTHING` inserts nothing (it waits for the first
+  transaction on PostgreSQL) and becomes a no-op;
 - `idea.vote_count` changes only by an atomic `UPDATE … SET vote_count = vote_count + :w` in
   the same transaction as the row it mirrors (never read, add and write back in Python);
 - a retraction deletes the row with `DELETE … RETURNING weight` and subtracts exactly what it
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,6 +38,7 @@ from .models import Vote
 
 votes = Vote.__table__
 ideas = Idea.__table__
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 # An event with the dots rule but no budget set gives one dot per person: the most cautious
 # reading of a half-configured event.
@@ -158,9 +161,24 @@ def _add_to_count(idea: Idea, delta: int) -> int:
 
 
 def _insert_row(voter, idea: Idea, weight: int) -> bool:
-    """Insert the voter's row; False when it exists already (unique constraint). The
-    SAVEPOINT keeps the surrounding transaction usable after the refused INSERT."""
+    """Insert the voter's row; False when it exists already (the unique constraint). One
+    statement, `ON CONFLICT DO NOTHING` on both databases (a SAVEPOINT around a failing
+    INSERT took three)."""
     now = utcnow()
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        return _insert_row_in_savepoint(voter, idea, weight, now)
+    stmt = (
+        _INSERTS[dialect](votes)
+        .values(user_id=voter.id, idea_id=idea.id, weight=weight, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=[votes.c.user_id, votes.c.idea_id])
+        .returning(votes.c.id)
+    )
+    return db.session.execute(stmt).first() is not None
+
+
+def _insert_row_in_savepoint(voter, idea: Idea, weight: int, now) -> bool:
+    """Any other database: the refused INSERT inside a SAVEPOINT keeps the transaction usable."""
     try:
         with db.session.begin_nested():
             db.session.execute(
