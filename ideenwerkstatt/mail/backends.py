@@ -10,7 +10,6 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from ..database import utcnow
+from .message import OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -163,27 +163,24 @@ class SMTPBackend:
         assert self._smtp is not None
         return self._smtp
 
-    def _flatten(self, smtp: smtplib.SMTP, msg: EmailMessage, recipient: str):
+    def _flatten(self, smtp: smtplib.SMTP, mail: OutgoingMail, recipient: str):
         """The message as bytes, and the MAIL FROM options the server needs for it."""
         if not (self.envelope_from.isascii() and recipient.isascii()):
             if not smtp.has_extn("smtputf8"):
                 raise PermanentFailure("the server does not accept internationalized addresses")
-            return msg.as_bytes(policy=msg.policy.clone(utf8=True, linesep="\r\n")), [
-                "SMTPUTF8",
-                "BODY=8BITMIME",
-            ]
+            return mail.as_bytes(utf8=True), ["SMTPUTF8", "BODY=8BITMIME"]
         if smtp.has_extn("8bitmime"):
-            return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")), ["BODY=8BITMIME"]
-        # An old server without 8BITMIME: re-encode 8bit parts (base64) on the way out.
-        return msg.as_bytes(policy=msg.policy.clone(cte_type="7bit", linesep="\r\n")), []
+            return mail.as_bytes(), ["BODY=8BITMIME"]
+        # An old server without 8BITMIME: non-ASCII text parts go quoted-printable.
+        return mail.as_bytes(eight_bit=False), []
 
-    def send(self, msg: EmailMessage, *, outbox_id: int | None = None) -> None:
+    def send(self, mail: OutgoingMail, *, outbox_id: int | None = None) -> None:
         """Send one message to its To address. Raises TemporaryFailure, PermanentFailure, or
         BackendUnavailable when no connection can be (re-)opened before trying it."""
         smtp = self._ensure_open()
-        recipient = parseaddr(str(msg["To"]))[1]
+        recipient = parseaddr(mail.recipient)[1]
         try:
-            data, options = self._flatten(smtp, msg, recipient)
+            data, options = self._flatten(smtp, mail, recipient)
             smtp.sendmail(self.envelope_from, [recipient], data, mail_options=options)
         except PermanentFailure:
             raise
@@ -229,7 +226,7 @@ class FileBackend:
     def close(self) -> None:
         pass
 
-    def send(self, msg: EmailMessage, *, outbox_id: int | None = None) -> None:
+    def send(self, mail: OutgoingMail, *, outbox_id: int | None = None) -> None:
         stamp = utcnow().strftime("%Y%m%d-%H%M%S")
         name = f"{stamp}-{outbox_id if outbox_id is not None else secrets.token_hex(4)}"
         path = self.folder / f"{name}.eml"
@@ -240,7 +237,7 @@ class FileBackend:
         # UTF-8 headers (RFC 6532) keep subject and names readable in an editor; written
         # to a temporary name first so that nobody opens half a file. 0600: links in
         # these mails sign people in.
-        data = msg.as_bytes(policy=msg.policy.clone(utf8=True))
+        data = mail.as_bytes(utf8=True, linesep="\n")
         tmp = self.folder / f".{name}.{secrets.token_hex(4)}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

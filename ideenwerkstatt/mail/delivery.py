@@ -51,7 +51,7 @@ from .claims import (
     recover_stale_claims,
     release,
 )
-from .message import InvalidMessage, build_message
+from .message import InvalidMessage, render_mail
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def _deliver(
                     # Checked right before sending: a withdrawal after the claim counts.
                     refusal = _refusal(session, job, checks)
                     if refusal is None:
-                        backend.send(build_message(job), outbox_id=job.id)
+                        backend.send(render_mail(job), outbox_id=job.id)
                 except BackendUnavailable:
                     raise
                 except InvalidMessage as exc:

@@ -1,13 +1,28 @@
-"""Turning an outbox row into an RFC 5322 message (UTF-8, text + HTML, attachments)."""
+"""Turning an outbox row into an RFC 5322 message (UTF-8, text + HTML, attachments).
+
+`render_mail(row)` checks the row and returns an OutgoingMail, whose `as_bytes()` writes
+the message straight out: our mails have one fixed structure (multipart/alternative text
++ HTML, inside a multipart/mixed when there are attachments), so there is nothing for a
+general MIME library to work out per message. Python's `email` package is still used, and
+its result remembered, where it has real work to do: headers that need encoding (non-ASCII
+text, display names, anything unusual) and attachments, which are the same for every
+recipient of a mass mailing. `build_message(row)` parses the bytes back into an
+EmailMessage, for tests and for looking at a row's mail by hand.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import ipaddress
 import re
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+import secrets
+from email import message_from_bytes, quoprimime
+from email.message import EmailMessage, MIMEPart
+from email.policy import default as default_policy
+from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -38,6 +53,28 @@ HEADER_NAME = re.compile(r"[!-9;-~]+")
 # RFC 5322 allows 998 octets per line; below that, text parts stay 8bit (readable, links
 # whole in an .eml file), above it they are quoted-printable.
 MAX_8BIT_LINE = 998
+# Header lines are folded (at spaces) to this length where they can be (RFC 5322 2.1.1).
+FOLD_AT = 78
+
+# The email package's policies, with "\n" (as_bytes turns it into CRLF where asked).
+_POLICY = default_policy.clone(linesep="\n")
+_POLICY_UTF8 = _POLICY.clone(utf8=True)
+_POLICY_7BIT = _POLICY.clone(cte_type="7bit")
+# Header names the email package parses (addresses, dates, message ids, MIME headers);
+# Subject is in its registry only to be unique, and is unstructured text like the rest.
+_STRUCTURED = frozenset(_POLICY.header_factory.registry) - {"subject"}
+_ADDRESS_HEADERS = frozenset(
+    {"from", "to", "cc", "bcc", "reply-to", "sender"}
+    | {"resent-from", "resent-to", "resent-cc", "resent-bcc", "resent-sender"}
+)
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
+# A bare address (no display name, no quoting) and a plain Message-ID: written as they
+# are, which is what the email package would write for them too (tests compare).
+_SIMPLE_ADDRESS = re.compile(rf"{_DOT_ATOM}@{_DOT_ATOM}")
+_SIMPLE_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@(?:{_DOT_ATOM}|\[[0-9A-Fa-f.:]+\])>")
+# What email.utils.format_datetime writes for an aware time.
+_PLAIN_DATE = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
 
 
 class InvalidMessage(ValueError):
@@ -62,53 +99,227 @@ def new_message_id(base_url: str | None = None) -> str:
 
 
 def _cte_for(text: str) -> str:
-    longest = max((len(line.encode("utf-8")) for line in text.splitlines()), default=0)
+    longest = max(map(len, text.encode("utf-8").splitlines()), default=0)
     if longest > MAX_8BIT_LINE:
         return "quoted-printable"
     return "7bit" if text.isascii() else "8bit"
 
 
-def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
+# -- headers ---------------------------------------------------------------------------------
+def header_line(name: str, value: str, *, utf8: bool = False) -> str:
+    """`Name: value` and "\\n", folded, ASCII unless `utf8` (RFC 6532). Plain values are
+    written as they are; anything else goes through the email package (remembered, so a
+    subject or sender shared by thousands of mails is encoded once)."""
+    key = name.lower()
+    if value.isascii() and value.isprintable():
+        if len(name) + len(value) + 2 <= FOLD_AT:
+            if key not in _STRUCTURED:
+                if "=?" not in value:  # the email package would decode it as an encoded word
+                    return f"{name}: {value}\n"
+            elif key in _ADDRESS_HEADERS:
+                if _SIMPLE_ADDRESS.fullmatch(value):
+                    return f"{name}: {value}\n"
+            elif key == "message-id":
+                if _SIMPLE_MESSAGE_ID.fullmatch(value):
+                    return f"{name}: {value}\n"
+            elif key == "date" and _PLAIN_DATE.fullmatch(value):
+                return f"{name}: {value}\n"
+        if key not in _STRUCTURED:
+            folded = _fold_ascii(name, value)
+            if folded is not None:
+                return folded
+    return _folded_header(name, value, utf8)
+
+
+@lru_cache(maxsize=1024)
+def _folded_header(name: str, value: str, utf8: bool) -> str:
+    policy = _POLICY_UTF8 if utf8 else _POLICY
+    try:
+        return policy.header_factory(name, value).fold(policy=policy)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise InvalidMessage(f"invalid header {name}: {exc}") from exc
+
+
+def _fold_ascii(name: str, value: str) -> str | None:
+    """A long unstructured ASCII header folded at single spaces into lines of at most 78
+    characters where possible; a word longer than that (a URL in List-Unsubscribe) stays
+    whole on its line, as RFC 5322 allows up to 998. The email package would instead turn
+    such a word into encoded words, which breaks the URL for mail programs. None when the
+    value has anything but single spaces between printable words (left to the package)."""
+    if "=?" in value:
+        return None
+    words = value.split(" ")
+    if "" in words:
+        return None
+    lines, line = [], f"{name}: {words[0]}"
+    for word in words[1:]:
+        if len(line) + 1 + len(word) <= FOLD_AT:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = " " + word
+    lines.append(line)
+    if any(len(line) > MAX_8BIT_LINE for line in lines):
+        return None
+    return "\n".join(lines) + "\n"
+
+
+# -- bodies ----------------------------------------------------------------------------------
+def _text_part(subtype: str, text: str, *, eight_bit: bool) -> bytes:
+    """A text/<subtype> part in UTF-8 as the email package writes it: 7bit or 8bit when
+    every line fits, quoted-printable when one does not (or when 8bit may not be sent)."""
+    lines = text.encode("utf-8").splitlines()
+    body = b"\n".join(lines) + b"\n"
+    ascii_only = body.isascii()
+    if max(map(len, lines), default=0) > MAX_8BIT_LINE or not (ascii_only or eight_bit):
+        cte = "quoted-printable"
+        body = quoprimime.body_encode(body.decode("latin-1"), FOLD_AT).encode("ascii")
+    else:
+        cte = "7bit" if ascii_only else "8bit"
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\nContent-Transfer-Encoding: {cte}\n\n'
+    return head.encode("ascii") + body
+
+
+@lru_cache(maxsize=64)
+def _content_type(value: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     check_header_value(value)
     probe = EmailMessage()
     probe["Content-Type"] = value
-    params = {k: v for k, v in probe["Content-Type"].params.items() if k.lower() != "charset"}
+    params = tuple(
+        (k, v) for k, v in probe["Content-Type"].params.items() if k.lower() != "charset"
+    )
     return probe.get_content_maintype(), probe.get_content_subtype(), params
 
 
-def _add_attachment(msg: EmailMessage, attachment: dict) -> None:
+def _attachment_key(attachment) -> tuple[str, str, str, bool]:
+    """(filename, content type, content, base64?) of an attachment, checked."""
+    if not isinstance(attachment, dict):
+        raise InvalidMessage("an attachment must be an object")
     try:
         filename = check_header_value(str(attachment["filename"]))
-        maintype, subtype, params = _content_type(
-            str(attachment.get("content_type") or "application/octet-stream")
-        )
+        content_type = str(attachment.get("content_type") or "application/octet-stream")
+        check_header_value(content_type)
         content = attachment["content"]
     except (KeyError, TypeError) as exc:
         raise InvalidMessage(f"attachment without filename or content: {exc}") from exc
     except UnsafeHeaderValue as exc:
         raise InvalidMessage(f"attachment: {exc}") from exc
-    if attachment.get("base64"):
+    is_base64 = bool(attachment.get("base64"))
+    if is_base64 and not isinstance(content, str | bytes):
+        raise InvalidMessage(f"attachment {filename!r}: content is not base64")
+    if isinstance(content, bytes):
+        content = content.decode("ascii", "replace") if is_base64 else content.decode("utf-8")
+    return filename, content_type, content if is_base64 else str(content), is_base64
+
+
+@lru_cache(maxsize=32)
+def _attachment_part(
+    filename: str, content_type: str, content: str, is_base64: bool, variant: str
+) -> bytes:
+    """The attachment as a MIME part (headers, blank line, body), written by the email
+    package: the same attachment goes to every recipient of a mailing, so this runs once
+    per attachment and variant ("8bit", "7bit", "utf8")."""
+    try:
+        maintype, subtype, params = _content_type(content_type)
+    except UnsafeHeaderValue as exc:
+        raise InvalidMessage(f"attachment: {exc}") from exc
+    if is_base64:
         try:
             data: str | bytes = base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError, TypeError) as exc:
             raise InvalidMessage(f"attachment {filename!r}: content is not base64") from exc
     else:
-        data = str(content)
-    if maintype == "text" and isinstance(data, str):
-        msg.add_attachment(
-            data,
-            subtype=subtype,
-            charset="utf-8",
-            cte=_cte_for(data),
-            filename=filename,
-            params=params,
+        data = content
+    part = MIMEPart(policy=_POLICY)
+    try:
+        if maintype == "text" and isinstance(data, str):
+            part.set_content(
+                data,
+                subtype=subtype,
+                charset="utf-8",
+                cte=_cte_for(data),
+                disposition="attachment",
+                filename=filename,
+                params=dict(params),
+            )
+        else:
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            part.set_content(
+                raw,
+                maintype,
+                subtype,
+                disposition="attachment",
+                filename=filename,
+                params=dict(params),
+            )
+        policy = {"8bit": _POLICY, "7bit": _POLICY_7BIT, "utf8": _POLICY_UTF8}[variant]
+        return part.as_bytes(policy=policy)
+    except (TypeError, ValueError) as exc:
+        raise InvalidMessage(f"attachment {filename!r}: {exc}") from exc
+
+
+def _boundary() -> str:
+    # "=_" cannot occur in quoted-printable or base64 text; the random part in nothing else.
+    return f"=_{secrets.token_hex(12)}"
+
+
+def _multipart(subtype: str, parts: list[bytes]) -> bytes:
+    """A multipart/<subtype> part, laid out as the email package's generator does."""
+    boundary = _boundary()
+    while any(boundary.encode("ascii") in part for part in parts):  # practically never
+        boundary = _boundary()
+    delimiter = f"--{boundary}\n".encode("ascii")
+    head = f'Content-Type: multipart/{subtype}; boundary="{boundary}"\n'  # < 78 characters
+    return b"".join(
+        [
+            head.encode("ascii"),
+            b"\n",
+            delimiter,
+            (b"\n" + delimiter).join(parts),
+            f"\n--{boundary}--\n".encode("ascii"),
+        ]
+    )
+
+
+class OutgoingMail:
+    """A checked outbox row, ready to be written as bytes for a backend."""
+
+    __slots__ = ("recipient", "_headers", "_text", "_html", "_attachments")
+
+    def __init__(self, recipient, headers, text, html, attachments):
+        self.recipient = recipient  # the To header as stored: the envelope recipient
+        self._headers = headers  # [(name, value)] in order, checked
+        self._text, self._html = text, html
+        self._attachments = attachments  # [_attachment_key(...)]
+
+    def as_bytes(
+        self, *, utf8: bool = False, eight_bit: bool = True, linesep: str = "\r\n"
+    ) -> bytes:
+        """The message: headers ASCII (encoded words) unless `utf8` (RFC 6532, for
+        SMTPUTF8 and .eml files); 8bit text parts unless `eight_bit` is False (a server
+        without 8BITMIME gets quoted-printable); lines end with `linesep`."""
+        variant = "utf8" if utf8 else ("8bit" if eight_bit else "7bit")
+        eight_bit = eight_bit or utf8
+        charset = "utf-8" if utf8 else "ascii"
+        try:
+            head = "".join(header_line(n, v, utf8=utf8) for n, v in self._headers).encode(charset)
+        except UnicodeEncodeError as exc:
+            raise InvalidMessage(f"header needs SMTPUTF8: {exc}") from exc
+        body = _multipart(
+            "alternative",
+            [
+                _text_part("plain", self._text, eight_bit=eight_bit),
+                _text_part("html", self._html, eight_bit=eight_bit),
+            ],
         )
-    else:
-        raw = data.encode("utf-8") if isinstance(data, str) else data
-        msg.add_attachment(raw, maintype, subtype, filename=filename, params=params)
+        if self._attachments:
+            parts = [body] + [_attachment_part(*key, variant) for key in self._attachments]
+            body = _multipart("mixed", parts)
+        data = head + b"MIME-Version: 1.0\n" + body
+        return data.replace(b"\n", linesep.encode("ascii")) if linesep != "\n" else data
 
 
-def build_message(row, *, mail_from: str | None = None) -> EmailMessage:
+def render_mail(row, *, mail_from: str | None = None) -> OutgoingMail:
     """The mail for an outbox row (an OutboxMessage, or anything with its attributes).
 
     From = MAIL_FROM, To = the recipient, the row's subject, a Date (when it was queued),
@@ -118,32 +329,35 @@ def build_message(row, *, mail_from: str | None = None) -> EmailMessage:
     multipart/mixed. No tracking pixels and no link rewriting: the bodies go out as rendered.
     Raises InvalidMessage when a header or attachment is unusable (retrying won't help)."""
     config = current_app.config
-    msg = EmailMessage()
+    created_at = getattr(row, "created_at", None) or dt.datetime.now(dt.UTC)
     try:
-        msg["From"] = check_header_value(mail_from or config["MAIL_FROM"])
-        msg["To"] = check_header_value(row.recipient)
-        msg["Subject"] = check_header_value(row.subject)
-        when = row.created_at.timestamp() if getattr(row, "created_at", None) else None
-        msg["Date"] = formatdate(when, localtime=False, usegmt=True)
-        msg["Message-ID"] = check_header_value(row.message_id or new_message_id())
-        msg["Auto-Submitted"] = "auto-generated"
+        headers = [
+            ("From", check_header_value(mail_from or config["MAIL_FROM"])),
+            ("To", check_header_value(row.recipient)),
+            ("Subject", check_header_value(row.subject)),
+            ("Date", format_datetime(created_at.astimezone(dt.UTC))),
+            ("Message-ID", check_header_value(row.message_id or new_message_id())),
+            ("Auto-Submitted", "auto-generated"),
+        ]
         for name, value in (row.headers or {}).items():
-            check_header_value(str(name))
-            check_header_value(str(value))
-            if not HEADER_NAME.fullmatch(str(name)) or name.lower() in RESERVED_HEADERS:
+            name, value = str(name), str(value)
+            check_header_value(name)
+            check_header_value(value)
+            if not HEADER_NAME.fullmatch(name) or name.lower() in RESERVED_HEADERS:
                 raise InvalidMessage(f"header {name!r} may not be set by a template")
-            msg[name] = str(value)
+            headers.append((name, value))
+        for name, value in headers:
+            header_line(name, value)  # refuses what cannot be a header (remembered)
     except UnsafeHeaderValue as exc:
         raise InvalidMessage(str(exc)) from exc
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, InvalidMessage):
-            raise
-        raise InvalidMessage(f"invalid header: {exc}") from exc
+    attachments = [_attachment_key(attachment) for attachment in row.attachments or []]
+    for key in attachments:
+        _attachment_part(*key, "8bit")  # refuses a bad attachment now, not when sending
+    return OutgoingMail(row.recipient, headers, row.body_text, row.body_html, attachments)
 
-    msg.set_content(row.body_text, subtype="plain", charset="utf-8", cte=_cte_for(row.body_text))
-    msg.add_alternative(row.body_html, subtype="html", charset="utf-8", cte=_cte_for(row.body_html))
-    for attachment in row.attachments or []:
-        if not isinstance(attachment, dict):
-            raise InvalidMessage("an attachment must be an object")
-        _add_attachment(msg, attachment)
-    return msg
+
+def build_message(row, *, mail_from: str | None = None) -> EmailMessage:
+    """render_mail(row), parsed back into an EmailMessage: what a mail program would read.
+    For tests and for looking at a row's mail by hand."""
+    data = render_mail(row, mail_from=mail_from).as_bytes(linesep="\n")
+    return message_from_bytes(data, policy=default_policy)
