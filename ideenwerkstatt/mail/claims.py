@@ -181,42 +181,17 @@ def recover_stale_claims(*, now: dt.datetime | None = None, session: Session | N
 
 
 # -- recording outcomes ---------------------------------------------------------------------
-def _record(session: Session, job_id: int, worker_id: str, statuses, **values) -> int:
-    with writing():
-        changed = _execute_update(
-            session,
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == job_id,
-                OutboxMessage.claimed_by == worker_id,
-                OutboxMessage.status.in_(statuses),
-            )
-            .values(**values),
-        )
-        session.commit()
-    if not changed:
-        log.warning("outbox message %s was no longer claimed by %s", job_id, worker_id)
-    return changed
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed message: sent (no error, no refusal), failed (`error`),
+    or not sent because a send-time check refused it (`refusal`, the reason)."""
+
+    job: Job
+    error: DeliveryError | None = None
+    refusal: str | None = None
 
 
-def record_sent(session, job: Job, worker_id: str, now: dt.datetime) -> None:
-    # QUEUED too: if our claim was recovered as stale but nobody has claimed it since, it
-    # still must not go out again.
-    _record(
-        session,
-        job.id,
-        worker_id,
-        (OutboxStatus.SENDING, OutboxStatus.QUEUED),
-        status=OutboxStatus.SENT,
-        sent_at=now,
-        message_id=job.message_id,
-        last_error=None,
-    )
-
-
-def record_failure(
-    session, job: Job, worker_id: str, now: dt.datetime, error: DeliveryError
-) -> OutboxStatus:
+def _failure_values(job: Job, now: dt.datetime, error: DeliveryError) -> dict:
     attempts = job.attempts + 1
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     if isinstance(error, PermanentFailure):
@@ -228,22 +203,91 @@ def record_failure(
     values = {"status": status, "attempts": attempts, "last_error": _truncate(reason)}
     if status is OutboxStatus.QUEUED:
         values["next_attempt_at"] = now + backoff(attempts)
-    _record(session, job.id, worker_id, (OutboxStatus.SENDING,), **values)
-    log.warning("outbox message %s: %s (%s)", job.id, reason, status.value)
-    return status
+    return values
+
+
+def _ours(ids, worker_id: str, statuses):
+    return and_(
+        OutboxMessage.id.in_(ids),
+        OutboxMessage.claimed_by == worker_id,
+        OutboxMessage.status.in_(statuses),
+    )
+
+
+def record_outcomes(
+    session: Session, worker_id: str, now: dt.datetime, outcomes: Sequence[Outcome]
+) -> list[OutboxStatus]:
+    """Record the outcomes of several claimed messages in one transaction (one UPDATE for
+    all that were sent; failures and refusals, which are rare, one each) and commit.
+    A row that is no longer claimed by `worker_id` is left alone, with a warning.
+    Returns the status each outcome asked for, in order."""
+    if not outcomes:
+        return []
+    statuses: list[OutboxStatus] = []
+    updates: list[tuple[int, tuple, dict]] = []
+    for outcome in outcomes:
+        if outcome.refusal is not None:
+            values = {"status": OutboxStatus.CANCELLED, "last_error": _truncate(outcome.refusal)}
+            updates.append((outcome.job.id, (OutboxStatus.SENDING,), values))
+        elif outcome.error is not None:
+            values = _failure_values(outcome.job, now, outcome.error)
+            updates.append((outcome.job.id, (OutboxStatus.SENDING,), values))
+            log.warning(
+                "outbox message %s: %s (%s)",
+                outcome.job.id,
+                values["last_error"],
+                values["status"].value,
+            )
+        else:
+            values = {"status": OutboxStatus.SENT}
+        statuses.append(values["status"])
+    pairs = zip(outcomes, statuses, strict=True)
+    sent = [outcome.job.id for outcome, status in pairs if status is OutboxStatus.SENT]
+    changed: set[int] = set()
+    with writing():
+        if sent:
+            # QUEUED too: if our claim was recovered as stale but nobody has claimed it
+            # since, it still must not go out again. (The Message-ID was stored at the claim.)
+            changed.update(
+                session.scalars(
+                    update(OutboxMessage)
+                    .where(_ours(sent, worker_id, (OutboxStatus.SENDING, OutboxStatus.QUEUED)))
+                    .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
+                    .returning(OutboxMessage.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        for job_id, allowed, values in updates:
+            changed.update(
+                session.scalars(
+                    update(OutboxMessage)
+                    .where(_ours([job_id], worker_id, allowed))
+                    .values(**values)
+                    .returning(OutboxMessage.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        session.commit()
+    for outcome in outcomes:
+        if outcome.job.id not in changed:
+            log.warning("outbox message %s was no longer claimed by %s", outcome.job.id, worker_id)
+    return statuses
+
+
+def record_sent(session, job: Job, worker_id: str, now: dt.datetime) -> None:
+    record_outcomes(session, worker_id, now, [Outcome(job)])
+
+
+def record_failure(
+    session, job: Job, worker_id: str, now: dt.datetime, error: DeliveryError
+) -> OutboxStatus:
+    return record_outcomes(session, worker_id, now, [Outcome(job, error=error)])[0]
 
 
 def record_cancelled(session: Session, job: Job, worker_id: str, reason: str) -> None:
     """The message must not go out any more (a send-time check refused it, e.g. the
     recipient withdrew their consent after it was claimed): CANCELLED, with the reason."""
-    _record(
-        session,
-        job.id,
-        worker_id,
-        (OutboxStatus.SENDING,),
-        status=OutboxStatus.CANCELLED,
-        last_error=_truncate(reason),
-    )
+    record_outcomes(session, worker_id, utcnow(), [Outcome(job, refusal=reason)])
 
 
 def release(session: Session, job_ids: list[int], worker_id: str, reason: str | None = None) -> int:

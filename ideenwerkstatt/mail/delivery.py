@@ -6,16 +6,20 @@ How a message moves: QUEUED --claim--> SENDING --> SENT | QUEUED (retry later) |
   atomic: on PostgreSQL `FOR UPDATE SKIP LOCKED`, on SQLite a conditional UPDATE inside
   BEGIN IMMEDIATE. Any number of workers (and the after-commit dispatch) can run at once;
   each row is claimed by exactly one of them.
-- After each message its outcome is committed on its own, so a crash loses at most the
-  record of the message in flight.
+- Outcomes are committed in small groups (RECORD_EVERY messages, or after RECORD_WITHIN
+  seconds, whichever comes first; always before the batch ends), one transaction each,
+  instead of one commit per message. So a crash loses at most the records of one group,
+  whose messages are then sent again (below).
+- Send-time checks (consent) still run before every single message.
 - A worker that dies leaves rows in SENDING; after MAIL_CLAIM_TIMEOUT seconds any worker
   puts them back in the queue (counting an attempt, so a message that kills its worker
   cannot loop forever).
 
 The one unavoidable duplicate: the server accepted a message and the worker died (or lost
-the database) before committing SENT. Then the message is sent again after the claim
-times out. It carries the same Message-ID (stored on the row when first claimed), so
-mail programs that deduplicate on it show it once. Everything else is exactly once.
+the database) before committing SENT: at most the group not yet recorded (up to
+RECORD_EVERY messages). They are sent again after the claim times out, with the same
+Message-ID (stored on the row when first claimed), so mail programs that deduplicate on
+it show each once. Everything else is exactly once.
 """
 
 from __future__ import annotations
@@ -42,12 +46,11 @@ from .backends import (
 )
 from .claims import (
     Job,
+    Outcome,
     backoff,
     claim,
     new_worker_id,
-    record_cancelled,
-    record_failure,
-    record_sent,
+    record_outcomes,
     recover_stale_claims,
     release,
 )
@@ -55,6 +58,11 @@ from .message import InvalidMessage, render_mail
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
+
+# Outcomes are recorded (one transaction) for this many messages at a time, and at the
+# latest this many seconds after the first of them was handled.
+RECORD_EVERY = 20
+RECORD_WITHIN = 1.0
 
 __all__ = [
     "DeliveryReport",
@@ -160,6 +168,25 @@ def _deliver(
         return report
     # Stop well before another worker may take our claims for stale.
     deadline = time.monotonic() + app.config.get("MAIL_CLAIM_TIMEOUT", 600) / 2
+    done: list[Outcome] = []  # handled, not yet recorded
+    first_done_at = 0.0
+
+    def record_done() -> None:
+        if not done:
+            return
+        for outcome, status in zip(
+            done, record_outcomes(session, worker_id, clock(), done), strict=True
+        ):
+            if outcome.refusal is not None:
+                report.cancelled += 1
+            elif outcome.error is None:
+                report.sent += 1
+            elif status is OutboxStatus.FAILED:
+                report.failed += 1
+            else:
+                report.retried += 1
+        done.clear()
+
     try:
         checks = _checks_for(session, pending)
         with open_backend(app) as backend:
@@ -184,35 +211,32 @@ def _deliver(
                     outcome = TemporaryFailure(f"{type(exc).__name__}: {exc}")
                 else:
                     outcome = None
-                # Out of `pending` before recording: if recording fails, the row stays
-                # SENDING (and is recovered later) instead of going straight back.
+                # Out of `pending` first: if recording fails, the row stays SENDING (and
+                # is recovered later) instead of going straight back.
                 pending.pop(0)
-                if refusal is not None:
-                    record_cancelled(session, job, worker_id, refusal)
-                    report.cancelled += 1
-                elif outcome is None:
-                    record_sent(session, job, worker_id, clock())
-                    report.sent += 1
-                elif record_failure(session, job, worker_id, clock(), outcome) is (
-                    OutboxStatus.FAILED
-                ):
-                    report.failed += 1
-                else:
-                    report.retried += 1
+                if not done:
+                    first_done_at = time.monotonic()
+                done.append(Outcome(job, error=outcome, refusal=refusal))
+                if len(done) >= RECORD_EVERY or time.monotonic() - first_done_at > RECORD_WITHIN:
+                    record_done()
                 if on_message:
                     on_message()
     except BackendUnavailable as exc:
         report.error = str(exc)
         log.warning("mail server unavailable, %d messages stay queued: %s", len(pending), exc)
     finally:
-        if pending:
-            try:
-                session.rollback()
-                report.released = release(
-                    session, [job.id for job in pending], worker_id, report.error
-                )
-            except Exception:
-                log.exception("could not release mail claims; they are recovered later")
+        try:
+            session.rollback()  # nothing is open here, unless an error left it so
+            record_done()  # what was handled is recorded before the rest goes back
+        finally:
+            if pending:
+                try:
+                    session.rollback()
+                    report.released = release(
+                        session, [job.id for job in pending], worker_id, report.error
+                    )
+                except Exception:
+                    log.exception("could not release mail claims; they are recovered later")
     return report
 
 
@@ -228,7 +252,7 @@ def deliver_due(
     happened. Safe to run in any number of processes at once: each message is claimed by
     one of them. `now` lets tests move the clock; `should_stop` is polled between messages.
 
-    Commits on db.session (claims and each outcome in their own transactions), so call it
+    Commits on db.session (claims and groups of outcomes in their own transactions), so call it
     without a unit of work in progress: whatever is open is committed first."""
     session = db.session()
     if session.in_transaction():

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from sqlalchemy import select
 
 from ideenwerkstatt.database import utcnow
 from ideenwerkstatt.extensions import db
+from ideenwerkstatt.mail import delivery
 from ideenwerkstatt.mail.backends import MAX_RECONNECTS
 from ideenwerkstatt.mail.delivery import backoff, deliver_due, recover_stale_claims
 from ideenwerkstatt.mail.models import OutboxMessage, OutboxStatus
@@ -298,3 +300,64 @@ def test_tls_against_a_plain_server_is_a_connection_problem(app, smtp_server, se
     assert report.error and report.released == 1
     assert server.handler.envelopes == []
     assert rows()[0].status is OutboxStatus.QUEUED
+
+
+class StatusesAtEachMessage(RecordingHandler):
+    """Notes, as each message arrives, the outbox statuses another connection sees."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.app = app
+        self.seen: list[Counter] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.app.app_context():
+            self.seen.append(Counter(db.session.scalars(select(OutboxMessage.status))))
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.parametrize(
+    ("every", "within", "sent_before_each"),
+    [(2, 60.0, [0, 0, 2, 2, 4]), (100, 0.0, [0, 1, 2, 3, 4])],
+)
+def test_outcomes_are_recorded_in_small_groups(
+    file_db_app, smtp_server, monkeypatch, every, within, sent_before_each
+):
+    """One transaction records several outcomes: every `RECORD_EVERY` messages, and at the
+    latest `RECORD_WITHIN` seconds after the first unrecorded one."""
+    monkeypatch.setattr(delivery, "RECORD_EVERY", every)
+    monkeypatch.setattr(delivery, "RECORD_WITHIN", within)
+    handler = StatusesAtEachMessage(file_db_app)
+    smtp_server(file_db_app, handler)
+    queue_test_mail(5)
+    db.session.rollback()
+
+    assert deliver_due().sent == 5
+
+    assert [seen[OutboxStatus.SENT] for seen in handler.seen] == sent_before_each
+    assert [sum(seen.values()) for seen in handler.seen] == [5] * 5
+    assert [row.status for row in rows()] == [OutboxStatus.SENT] * 5
+
+
+def test_when_recording_fails_the_sent_are_recorded_before_the_rest_goes_back(
+    app, smtp_server, monkeypatch
+):
+    server = smtp_server(app)
+    queue_test_mail(5)
+    monkeypatch.setattr(delivery, "RECORD_EVERY", 2)
+    record_outcomes, calls = delivery.record_outcomes, []
+
+    def fails_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return record_outcomes(*args)
+
+    monkeypatch.setattr(delivery, "record_outcomes", fails_once)
+
+    with pytest.raises(RuntimeError):
+        deliver_due()
+
+    assert len(server.handler.envelopes) == 2
+    assert [row.status for row in rows()] == [OutboxStatus.SENT] * 2 + [OutboxStatus.QUEUED] * 3
+    assert all(row.attempts == 0 for row in rows())
