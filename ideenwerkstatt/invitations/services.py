@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, bindparam, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -288,7 +289,14 @@ def unsubscribe(user: User) -> None:
 def refused_invitations(session: Session, ids: list[int]) -> set[int]:
     """Send-time check for invitations (mail.delivery.register_send_check): the ids whose
     recipient does not (any more) consent to invitations, judged by their newest ledger
-    record for that purpose, looked up by the ledger's (user, purpose, id) index."""
+    record for that purpose, looked up by the ledger's (user, purpose, id) index. It runs
+    before every single mail, so its statement is built once."""
+    allowed = session.scalars(_consenting_outbox_ids(), {"ids": list(ids)})
+    return set(ids) - set(allowed)
+
+
+@cache
+def _consenting_outbox_ids():
     newest = (
         select(ConsentRecord.action)
         .where(
@@ -299,7 +307,6 @@ def refused_invitations(session: Session, ids: list[int]) -> set[int]:
         .limit(1)
         .scalar_subquery()
     )
-    allowed = session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), newest == ConsentAction.GRANTED)
+    return select(OutboxMessage.id).where(
+        OutboxMessage.id.in_(bindparam("ids", expanding=True)), newest == ConsentAction.GRANTED
     )
-    return set(ids) - set(allowed)
