@@ -153,7 +153,8 @@ def _add_to_count(idea: Idea, delta: int) -> int:
     new_count = db.session.execute(
         update(ideas)
         .where(ideas.c.id == idea.id)
-        .values(vote_count=ideas.c.vote_count + delta)
+        # A vote is not an edit: keep `updated_at` (its onupdate would otherwise fire).
+        .values(vote_count=ideas.c.vote_count + delta, updated_at=ideas.c.updated_at)
         .returning(ideas.c.vote_count)
     ).scalar_one()
     set_committed_value(idea, "vote_count", new_count)

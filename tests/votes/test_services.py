@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from ideenwerkstatt.events.models import VotingRule
 from ideenwerkstatt.extensions import db
+from ideenwerkstatt.ideas.models import Idea
 from ideenwerkstatt.votes import services
 from ideenwerkstatt.votes.models import Vote
 from ideenwerkstatt.votes.services import VoteError, VoteNotAllowed
@@ -92,6 +93,16 @@ def test_visitors_and_inactive_accounts_cannot_vote(app):
         services.cast_vote(None, idea)
     with pytest.raises(VoteNotAllowed):
         services.cast_vote(make_user(confirmed=False), idea)
+
+
+def test_votes_do_not_count_as_edits_of_the_idea(app):
+    idea, voter = make_idea(), make_user()
+    db.session.commit()
+    edited = db.session.scalar(select(Idea.updated_at).where(Idea.id == idea.id))
+    services.cast_vote(voter, idea)
+    services.retract_vote(voter, idea)
+    db.session.commit()
+    assert db.session.scalar(select(Idea.updated_at).where(Idea.id == idea.id)) == edited
 
 
 def test_retract_removes_the_vote(app):
