@@ -27,7 +27,8 @@ class Comment(db.Model):
         Index("ix_comment_idea_id_created_at", "idea_id", "created_at"),
         Index("ix_comment_status_created_at", "status", "created_at"),
         Index("ix_comment_author_id", "author_id"),
-        Index("ix_comment_parent_id", "parent_id"),
+        # Replies of a page of top-level comments, oldest first (also the FK's index).
+        Index("ix_comment_parent_id_created_at", "parent_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 22:49:10.494683
+Create Date: 2026-11-29 23:40:59.398098
 
 """
 from alembic import op
@@ -284,7 +284,7 @@ def upgrade():
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.create_index('ix_comment_author_id', ['author_id'], unique=False)
         batch_op.create_index('ix_comment_idea_id_created_at', ['idea_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_comment_parent_id', ['parent_id'], unique=False)
+        batch_op.create_index('ix_comment_parent_id_created_at', ['parent_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_comment_status_created_at', ['status', 'created_at'], unique=False)
 
     op.create_table('idea_outcome',
@@ -392,7 +392,7 @@ def downgrade():
     op.drop_table('idea_outcome')
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.drop_index('ix_comment_status_created_at')
-        batch_op.drop_index('ix_comment_parent_id')
+        batch_op.drop_index('ix_comment_parent_id_created_at')
         batch_op.drop_index('ix_comment_idea_id_created_at')
         batch_op.drop_index('ix_comment_author_id')
 
