@@ -297,7 +297,8 @@ def _thread(viewer, idea_id: int, *, limit: int | None = None, offset: int = 0):
         select(Comment)
         .where(Comment.parent_id.in_(list(replies)), _readable(Comment, viewer))
         .options(joinedload(Comment.author))
-        .order_by(*_OLDEST_FIRST)
+        # In the order of ix_comment_parent_id_created_at, which the planner then reads.
+        .order_by(Comment.parent_id, *_OLDEST_FIRST)
     ):
         replies[reply.parent_id].append(reply)
     return [(c, replies[c.id]) for c in tops]
