@@ -28,7 +28,8 @@ def csrf_token(html: str) -> str:
 
 
 def schema() -> dict:
-    """The tables from the models (no migration exists yet), then nothing else."""
+    """The tables from the models (`create_all`: faster than the migrations, and the same
+    schema, which tests/test_migrations.py keeps so)."""
     db.create_all()
     return {"ok": True}
 
