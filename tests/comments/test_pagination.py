@@ -174,6 +174,14 @@ def test_the_idea_page_shows_one_page_and_links_to_the_next(client):
     assert "Seite 2 von 2" in client.get(f"/ideas/{idea.id}?comments_page=7").get_data(as_text=True)
 
 
+def test_signing_in_to_comment_returns_to_the_page_one_was_reading(client):
+    idea = make_idea()
+    seed_thread(idea, PER_PAGE + 1)
+    html = client.get(f"/ideas/{idea.id}?comments_page=2").get_data(as_text=True)
+    login = f"/account/login?next=/ideas/{idea.id}?comments_page%3D2%23new-comment"
+    assert f'href="{login}"' in html
+
+
 def test_a_short_thread_has_no_page_links(client):
     idea = make_idea()
     seed_thread(idea, 3)
