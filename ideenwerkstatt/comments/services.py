@@ -4,7 +4,6 @@ moderators' approve, hide (the author is told why) and restore. Explicit actor, 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -16,6 +15,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..moderation.log import log_action
+from ..pagination import PageLinks, page_count
 from ..permissions import PermissionDenied, can_moderate
 from ..sanitize import clean_html
 from .models import Comment, CommentStatus
@@ -218,7 +218,7 @@ COMMENTS_PER_PAGE = 30  # top-level comments per page of an idea's thread, with 
 
 
 @dataclass
-class CommentPage:
+class CommentPage(PageLinks):
     """One page of an idea's thread: `thread` holds up to `per_page` top-level comments, each
     with all its replies; `top_level` counts the top-level entries of every page (pages >= 1),
     `total` the comments the viewer can read (placeholders of deleted or hidden ones not)."""
@@ -231,15 +231,7 @@ class CommentPage:
     pages: int = field(init=False)
 
     def __post_init__(self):
-        self.pages = max(1, math.ceil(self.top_level / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+        self.pages = page_count(self.top_level, self.per_page)
 
 
 def _readable(c, viewer):

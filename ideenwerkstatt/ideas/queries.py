@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -13,6 +12,7 @@ from werkzeug.exceptions import NotFound
 
 from ..events.models import Event
 from ..extensions import db
+from ..pagination import PageLinks, page_count
 from ..permissions import can_moderate
 from ..themes.models import Theme
 from .counts import cached_count
@@ -27,7 +27,7 @@ DEEP_OFFSET = 200  # from this many skipped rows on, a page is read by its ids f
 
 
 @dataclass
-class Page:
+class Page(PageLinks):
     """One page of a list; `pages` is at least 1, so an empty list has one (empty) page."""
 
     items: list
@@ -37,15 +37,7 @@ class Page:
     pages: int = field(init=False)
 
     def __post_init__(self):
-        self.pages = max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+        self.pages = page_count(self.total, self.per_page)
 
 
 def _id(value, model) -> int | None:
