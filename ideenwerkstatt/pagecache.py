@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from sqlalchemy import event
 
 from .extensions import db
@@ -90,7 +90,7 @@ def init_app(app: Flask) -> None:
         event.listen(db.engine, "after_cursor_execute", cache.on_statement)
 
     def _answer_from_memory():
-        key = _key()
+        key = g.page_cache_key = _key()  # once per request; _remember reads it back
         if key is None:
             return None
         hit = cache.get(key)
@@ -107,7 +107,7 @@ def init_app(app: Flask) -> None:
             and not session
             and "Set-Cookie" not in response.headers
         ):
-            key = _key()
+            key = g.get("page_cache_key")
             if key is not None:
                 cache.put(key, 200, list(response.headers.items()), response.get_data())
         return response

@@ -22,7 +22,6 @@ bp = Blueprint("comments", __name__)
 @bp.record_once
 def _on_register(state):
     env = state.app.jinja_env.globals
-    env["comments_for"] = services.comments_for
     env["comment_page"] = _comment_page
     env["comments_page_url"] = comments_page_url
     env["can_edit_comment"] = services.can_edit_comment

@@ -274,22 +274,6 @@ def record_outcomes(
     return statuses
 
 
-def record_sent(session, job: Job, worker_id: str, now: dt.datetime) -> None:
-    record_outcomes(session, worker_id, now, [Outcome(job)])
-
-
-def record_failure(
-    session, job: Job, worker_id: str, now: dt.datetime, error: DeliveryError
-) -> OutboxStatus:
-    return record_outcomes(session, worker_id, now, [Outcome(job, error=error)])[0]
-
-
-def record_cancelled(session: Session, job: Job, worker_id: str, reason: str) -> None:
-    """The message must not go out any more (a send-time check refused it, e.g. the
-    recipient withdrew their consent after it was claimed): CANCELLED, with the reason."""
-    record_outcomes(session, worker_id, utcnow(), [Outcome(job, refusal=reason)])
-
-
 def release(session: Session, job_ids: list[int], worker_id: str, reason: str | None = None) -> int:
     """Unsent claims go back to the queue as they were: no attempt was made (`reason`,
     e.g. "server unreachable", is kept in last_error for whoever looks at the outbox)."""

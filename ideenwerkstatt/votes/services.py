@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -38,7 +37,7 @@ from .models import Vote
 
 votes = Vote.__table__
 ideas = Idea.__table__
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # the two we run on
 
 # An event with the dots rule but no budget set gives one dot per person: the most cautious
 # reading of a half-configured event.
@@ -166,34 +165,13 @@ def _insert_row(voter, idea: Idea, weight: int) -> bool:
     statement, `ON CONFLICT DO NOTHING` on both databases (a SAVEPOINT around a failing
     INSERT took three)."""
     now = utcnow()
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _INSERTS:
-        return _insert_row_in_savepoint(voter, idea, weight, now)
     stmt = (
-        _INSERTS[dialect](votes)
+        _INSERTS[db.session.get_bind().dialect.name](votes)
         .values(user_id=voter.id, idea_id=idea.id, weight=weight, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=[votes.c.user_id, votes.c.idea_id])
         .returning(votes.c.id)
     )
     return db.session.execute(stmt).first() is not None
-
-
-def _insert_row_in_savepoint(voter, idea: Idea, weight: int, now) -> bool:
-    """Any other database: the refused INSERT inside a SAVEPOINT keeps the transaction usable."""
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                insert(votes).values(
-                    user_id=voter.id,
-                    idea_id=idea.id,
-                    weight=weight,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:

@@ -250,7 +250,7 @@ def test_a_late_sent_record_survives_stale_recovery(app, smtp_server):
     recover_stale_claims()
     assert rows()[0].status is OutboxStatus.QUEUED
 
-    claims.record_sent(db.session(), jobs[0], "slow-worker", utcnow())
+    claims.record_outcomes(db.session(), "slow-worker", utcnow(), [claims.Outcome(jobs[0])])
 
     assert rows()[0].status is OutboxStatus.SENT
 
