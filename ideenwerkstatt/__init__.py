@@ -89,30 +89,32 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(user_for_session_token)
 
-    from . import mail
+    from .mail.services import init_app as init_mail
 
-    mail.init_app(app)
+    init_mail(app)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .accounts import bp as accounts_bp
-    from .api import bp as api_bp
-    from .comments import bp as comments_bp
+    # Each feature's web layer is imported here, and only here: a feature package itself
+    # imports nothing, so its models and services load without Flask views.
+    from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
+    from .comments.views import bp as comments_bp
     from .events.views import bp as events_bp
-    from .ideas import bp as ideas_bp
-    from .invitations import bp as invitations_bp
-    from .invitations import organize_bp as invitations_organize_bp
-    from .moderation import bp as moderation_bp
+    from .ideas.views import bp as ideas_bp
+    from .invitations.views import bp as invitations_bp
+    from .invitations.views import organize_bp as invitations_organize_bp
     from .moderation.flag_views import bp as flags_bp
     from .moderation.people import bp as people_bp
-    from .organize import bp as organize_bp
-    from .pages import bp as pages_bp
-    from .privacy import bp as privacy_bp
-    from .registrations import bp as registrations_bp
-    from .registrations import organize_bp as registrations_organize_bp
-    from .summaries import bp as summaries_bp
+    from .moderation.views import bp as moderation_bp
+    from .organize.views import bp as organize_bp
+    from .pages.views import bp as pages_bp
+    from .privacy.views import bp as privacy_bp
+    from .registrations.views import bp as registrations_bp
+    from .registrations.views import organize_bp as registrations_organize_bp
+    from .summaries.views import bp as summaries_bp
     from .themes.views import bp as themes_bp
-    from .votes import bp as votes_bp
+    from .votes.views import bp as votes_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)

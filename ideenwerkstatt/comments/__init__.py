@@ -1,3 +1,1 @@
 """Comments on published ideas."""
-
-from .views import bp  # noqa: F401

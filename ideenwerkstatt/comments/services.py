@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from ..auditlog import log_action
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
-from ..moderation.log import log_action
 from ..pagination import PageLinks, page_count
 from ..permissions import PermissionDenied, can_moderate
 from ..sanitize import clean_html

@@ -1,3 +1,1 @@
-"""Events slice. The blueprint is `events.views.bp`; this package imports nothing itself,
-because other slices' models import `events.models`, and pulling the views (and with them
-the ideas queries) in at that moment would close an import cycle."""
+"""Events: organizers plan them (phases, themes, places); the public event pages."""

@@ -12,6 +12,7 @@ from sqlalchemy import exists, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..auditlog import log_action
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea
@@ -163,7 +164,7 @@ def create_event(
             # constraint decides, so two organizers saving the same title at once both win.
             with db.session.begin_nested():
                 db.session.add(event)
-            _log(actor, "event.create", event)
+            log_action(actor, "event.create", event)
             return event
         except IntegrityError as exc:
             if "slug" not in str(exc.orig):
@@ -213,7 +214,7 @@ def update_event(
     if comments_premoderated is not None:
         event.comments_premoderated = bool(comments_premoderated)
     db.session.flush()
-    _log(actor, "event.update", event)
+    log_action(actor, "event.update", event)
     return event
 
 
@@ -283,12 +284,5 @@ def change_phase(
         )
     event.phase = target
     db.session.flush()
-    _log(actor, "event.phase", event, str(target))
+    log_action(actor, "event.phase", event, str(target))
     return target
-
-
-def _log(actor, action: str, event: Event, reason: str | None = None) -> None:
-    """Organizer actions go into the moderation log (imported here: a slice further down)."""
-    from ..moderation.log import log_action
-
-    log_action(actor, action, event, reason)

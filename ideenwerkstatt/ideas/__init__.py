@@ -1,3 +1,1 @@
 """Ideas: submitted by citizens (or typed in from paper cards), moderated, listed, searched."""
-
-from .views import bp  # noqa: F401

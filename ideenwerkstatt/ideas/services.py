@@ -7,6 +7,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import update
 
+from ..auditlog import log_action
 from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
@@ -205,15 +206,8 @@ def edit_idea(
         idea.moderation_note = note
     db.session.flush()
     if moderator and (note or idea.author_id != getattr(actor, "id", None)):
-        _log(actor, "idea.edit", idea, note)
+        log_action(actor, "idea.edit", idea, note)
     return idea
-
-
-def _log(actor, action: str, idea: Idea, reason: str | None = None) -> None:
-    # Imported here: the moderation slice imports this module.
-    from ..moderation.log import log_action
-
-    log_action(actor, action, idea, reason)
 
 
 def _transition(
@@ -245,7 +239,7 @@ def approve_idea(moderator, idea: Idea) -> Idea:
         IdeaStatus.PUBLISHED,
         published_at=idea.published_at or utcnow(),
     )
-    _log(moderator, "idea.approve", idea)
+    log_action(moderator, "idea.approve", idea)
     return idea
 
 
@@ -267,7 +261,7 @@ def reject_idea(moderator, idea: Idea, reason: str) -> Idea:
     _transition(
         moderator, idea, (IdeaStatus.PENDING,), IdeaStatus.REJECTED, rejection_reason=reason
     )
-    _log(moderator, "idea.reject", idea, reason)
+    log_action(moderator, "idea.reject", idea, reason)
     author = idea.author
     if author is not None and author.email:
         from ..mail.services import queue_mail
@@ -288,12 +282,12 @@ def hide_idea(moderator, idea: Idea, reason: str | None = None) -> Idea:
     """published → hidden (off every list, votes kept). Raises IdeaNotAllowed,
     InvalidTransition."""
     _transition(moderator, idea, (IdeaStatus.PUBLISHED,), IdeaStatus.HIDDEN)
-    _log(moderator, "idea.hide", idea, reason)
+    log_action(moderator, "idea.hide", idea, reason)
     return idea
 
 
 def restore_idea(moderator, idea: Idea, reason: str | None = None) -> Idea:
     """hidden → published. Raises IdeaNotAllowed, InvalidTransition."""
     _transition(moderator, idea, (IdeaStatus.HIDDEN,), IdeaStatus.PUBLISHED)
-    _log(moderator, "idea.restore", idea, reason)
+    log_action(moderator, "idea.restore", idea, reason)
     return idea

@@ -27,7 +27,19 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from .services import UnsafeHeaderValue, check_header_value
+HEADER_FORBIDDEN = ("\r", "\n", "\0")
+
+
+class UnsafeHeaderValue(ValueError):
+    """A value bound for a mail header holds CR, LF or NUL (header injection)."""
+
+
+def check_header_value(value: str) -> str:
+    """Refuse CR, LF and NUL in anything that ends up in a mail header."""
+    if any(ch in value for ch in HEADER_FORBIDDEN):
+        raise UnsafeHeaderValue("line breaks and NUL are not allowed in mail headers")
+    return value
+
 
 # Headers the platform sets itself; a row's extra headers may not replace them.
 RESERVED_HEADERS = frozenset(

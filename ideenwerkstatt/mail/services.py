@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from ..database import utcnow
 from ..extensions import db
+from .delivery import dispatch_after_commit
+from .message import UnsafeHeaderValue, check_header_value  # noqa: F401  (for queue_mail's callers)
 from .models import OutboxMessage, OutboxStatus
-
-HEADER_FORBIDDEN = ("\r", "\n", "\0")
-
-
-class UnsafeHeaderValue(ValueError):
-    """A value bound for a mail header holds CR, LF or NUL (header injection)."""
-
-
-def check_header_value(value: str) -> str:
-    """Refuse CR, LF and NUL in anything that ends up in a mail header."""
-    if any(ch in value for ch in HEADER_FORBIDDEN):
-        raise UnsafeHeaderValue("line breaks and NUL are not allowed in mail headers")
-    return value
 
 
 def render(template: str, locale: str, **context) -> tuple[str, str, str]:
@@ -90,6 +79,22 @@ def after_commit_dispatch(session) -> None:
     ids = session.info.pop("new_outbox_ids", None)
     if not ids:
         return
-    from .delivery import dispatch_after_commit
-
     dispatch_after_commit(ids)
+
+
+def init_app(app: Flask) -> None:
+    """Hook the outbox into the session: mail queued in a transaction leaves only after that
+    transaction commits."""
+    if not getattr(db, "_iw_mail_hooked", False):
+        event.listen(db.session, "after_commit", after_commit_dispatch)
+        event.listen(db.session, "after_soft_rollback", _forget_new_messages)
+        db._iw_mail_hooked = True
+
+
+def _forget_new_messages(session, previous_transaction):
+    # Only the outermost rollback discards the transaction's mail. After a SAVEPOINT
+    # rollback the outer transaction may still commit; ids of rows rolled back with the
+    # savepoint are harmless: the delivery claims only rows that exist and are queued.
+    if previous_transaction.nested:
+        return
+    session.info.pop("new_outbox_ids", None)

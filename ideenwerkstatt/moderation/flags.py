@@ -11,12 +11,12 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..auditlog import log_action
 from ..comments.models import Comment, CommentStatus
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..permissions import Role, can_moderate
-from .log import log_action
 from .models import Flag, FlagStatus
 from .services import ModerationError, NotAllowed
 

@@ -1,44 +1,15 @@
-"""Moderation: the append-only log of every privileged action, rejection reasons, flags."""
+"""Moderation: rejection reasons, flags and outcomes (the audit log is core: auditlog.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-from ..accounts.models import User
 from ..database import UTCDateTime, enum_column, utcnow
 from ..extensions import db
-
-
-class LogIsAppendOnly(Exception):
-    """Someone tried to change or delete a moderation log entry."""
-
-
-class ModerationLogEntry(db.Model):
-    """Who (a moderator, organizer or admin) did what to which object, why and when.
-
-    The actor becomes NULL when their account is deleted (ON DELETE SET NULL): the entry
-    stays, so the trail of decisions survives people leaving the team."""
-
-    __tablename__ = "moderation_log_entry"
-    __table_args__ = (
-        Index("ix_moderation_log_entry_created_at", "created_at"),
-        Index("ix_moderation_log_entry_actor_id_created_at", "actor_id", "created_at"),
-        Index("ix_moderation_log_entry_object", "object_type", "object_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(40))
-    object_type: Mapped[str] = mapped_column(String(40))
-    object_id: Mapped[int | None]
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    actor: Mapped[User | None] = relationship()
 
 
 class RejectionTemplate(db.Model):
@@ -51,18 +22,6 @@ class RejectionTemplate(db.Model):
     text: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_log_changes(session, _flush_context, _instances):
-    # The log is the evidence of how the platform was moderated: entries are only added.
-    # (The actor's id may still go NULL through the database's ON DELETE SET NULL.)
-    for obj in session.dirty:
-        if isinstance(obj, ModerationLogEntry) and session.is_modified(obj):
-            raise LogIsAppendOnly("moderation log entries cannot be changed")
-    for obj in session.deleted:
-        if isinstance(obj, ModerationLogEntry):
-            raise LogIsAppendOnly("moderation log entries cannot be deleted")
 
 
 class FlagStatus(enum.StrEnum):

@@ -11,13 +11,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..auditlog import log_action
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..permissions import can_moderate
 from ..privacy.models import Purpose
 from ..votes.models import Vote
-from .log import log_action
 from .models import IdeaOutcome, OutcomeStatus
 from .services import ModerationError, NotAllowed
 

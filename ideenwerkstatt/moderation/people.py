@@ -14,11 +14,11 @@ from wtforms import SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from ..accounts.models import User
+from ..auditlog import Action, log_action
 from ..database import commit
 from ..extensions import db
 from ..ideas.queries import escape_like
 from ..permissions import PermissionDenied, Role, can_assign_roles, require_role
-from .log import Action, log_action
 
 bp = Blueprint("people", __name__, url_prefix="/organize/people")
 

@@ -12,12 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from ..auditlog import Action, ModerationLogEntry, log_action
 from ..extensions import db
 from ..ideas import services as ideas
 from ..ideas.models import Idea, IdeaStatus
 from ..permissions import PermissionDenied, can_moderate
-from .log import Action, log_action  # noqa: F401  (re-exported for other slices)
-from .models import ModerationLogEntry, RejectionTemplate
+from .models import RejectionTemplate
 
 
 class ModerationError(Exception):

@@ -24,7 +24,7 @@ from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..ics import event_attachment
-from ..mail import queue_mail
+from ..mail.services import queue_mail
 from .models import Registration, RegistrationStatus
 
 CANCEL_LINK_SALT = "registration-cancel"

@@ -11,11 +11,11 @@ from sqlalchemy import distinct, func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..auditlog import log_action
 from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
-from ..moderation.log import log_action
 from ..sanitize import clean_html
 from ..themes.models import Theme
 from ..votes.models import Vote

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..auditlog import log_action
 from ..extensions import db
 from ..permissions import PermissionDenied, can_organize
 from .models import Theme
@@ -130,7 +131,7 @@ def create_theme(
             _l("Ein Thema mit diesem Namen gibt es schon (Kurzname „%(slug)s“).", slug=slug),
             "name_de",
         ) from exc
-    _log(actor, "theme.create", theme)
+    log_action(actor, "theme.create", theme)
     return theme
 
 
@@ -151,7 +152,7 @@ def update_theme(
     theme.description_de = (description_de or "").strip()
     theme.description_en = (description_en or "").strip()
     db.session.flush()
-    _log(actor, "theme.update", theme)
+    log_action(actor, "theme.update", theme)
     return theme
 
 
@@ -181,7 +182,7 @@ def retire_theme(actor, theme: Theme) -> Theme:
     require_organizer(actor)
     theme.active = False
     db.session.flush()
-    _log(actor, "theme.retire", theme)
+    log_action(actor, "theme.retire", theme)
     return theme
 
 
@@ -190,12 +191,5 @@ def reactivate_theme(actor, theme: Theme) -> Theme:
     require_organizer(actor)
     theme.active = True
     db.session.flush()
-    _log(actor, "theme.reactivate", theme)
+    log_action(actor, "theme.reactivate", theme)
     return theme
-
-
-def _log(actor, action: str, theme: Theme) -> None:
-    """Organizer actions go into the moderation log (imported here: a slice further down)."""
-    from ..moderation.log import log_action
-
-    log_action(actor, action, theme)

@@ -1,3 +1,1 @@
 """Votes: support votes or dots on published ideas, counts that never drift."""
-
-from .views import bp  # noqa: F401

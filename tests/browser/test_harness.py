@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ideenwerkstatt.database import commit
-from ideenwerkstatt.mail import queue_mail
+from ideenwerkstatt.mail.services import queue_mail
 
 pytestmark = pytest.mark.browser
 

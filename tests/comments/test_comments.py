@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from ideenwerkstatt.auditlog import ModerationLogEntry
 from ideenwerkstatt.comments import services
 from ideenwerkstatt.comments.models import Comment
 from ideenwerkstatt.extensions import db
-from ideenwerkstatt.moderation.models import ModerationLogEntry
 
 from ..factories import make_event, make_idea, make_theme, make_user
 from .factories import make_comment

@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ideenwerkstatt.extensions import db
-from ideenwerkstatt.mail import queue_mail
+from ideenwerkstatt.mail.services import queue_mail
 
 
 class RecordingHandler:

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 from ideenwerkstatt.extensions import db
-from ideenwerkstatt.mail import queue_mail
 from ideenwerkstatt.mail.message import (
     InvalidMessage,
     _cte_for,
@@ -22,7 +21,7 @@ from ideenwerkstatt.mail.message import (
     render_mail,
 )
 from ideenwerkstatt.mail.models import OutboxMessage
-from ideenwerkstatt.mail.services import UnsafeHeaderValue
+from ideenwerkstatt.mail.services import UnsafeHeaderValue, queue_mail
 
 from .conftest import queue_test_mail
 

@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from ideenwerkstatt.auditlog import ModerationLogEntry
 from ideenwerkstatt.extensions import db
 from ideenwerkstatt.moderation import flags
-from ideenwerkstatt.moderation.models import Flag, ModerationLogEntry
+from ideenwerkstatt.moderation.models import Flag
 from ideenwerkstatt.moderation.services import ModerationError, NotAllowed
 
 from ..comments.factories import make_comment

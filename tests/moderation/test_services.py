@@ -4,10 +4,10 @@ log entry for each action, and the log being append-only."""
 import pytest
 from sqlalchemy import select
 
+from ideenwerkstatt.auditlog import LogIsAppendOnly, ModerationLogEntry
 from ideenwerkstatt.extensions import db
 from ideenwerkstatt.ideas import services as ideas
 from ideenwerkstatt.moderation import services
-from ideenwerkstatt.moderation.models import LogIsAppendOnly, ModerationLogEntry
 
 from ..factories import make_event, make_idea, make_theme, make_user
 

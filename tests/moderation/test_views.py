@@ -3,9 +3,9 @@ reason templates, the log with its filters, and /organize/people."""
 
 from sqlalchemy import select
 
+from ideenwerkstatt.auditlog import ModerationLogEntry
 from ideenwerkstatt.extensions import db
 from ideenwerkstatt.moderation import services
-from ideenwerkstatt.moderation.models import ModerationLogEntry
 
 from ..factories import make_event, make_idea, make_theme, make_user
 

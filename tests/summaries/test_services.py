@@ -173,7 +173,7 @@ def test_groups_follow_the_themes(data, moderator):
 
 
 def test_publish_and_update_go_to_the_moderation_log(data, moderator):
-    from ideenwerkstatt.moderation.models import ModerationLogEntry
+    from ideenwerkstatt.auditlog import ModerationLogEntry
 
     summary = services.start_summary(data["event"], moderator)
     services.publish_summary(summary, moderator)
