@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, or_, select
@@ -74,8 +75,6 @@ def normalize_email(raw: str) -> str:
 
     Raises InvalidEmail for anything that is not a single valid address, and always for CR,
     LF or NUL, which could smuggle headers into a mail."""
-    from email_validator import EmailNotValidError, validate_email
-
     value = (raw or "").strip()
     if any(ch in value for ch in ("\r", "\n", "\0")):
         raise InvalidEmail(_l("Eine E-Mail-Adresse darf keine Zeilenumbrüche enthalten."))
@@ -324,7 +323,8 @@ def confirm_account(row: AccountToken) -> User:
     """Follow a confirmation link (from tokens.verify_token): use it up, activate the account
     and let the consents chosen at registration take effect in the ledger.
     Raises TokenUsed when another request used the link a moment ago."""
-    # Imported here: the privacy slice builds on accounts, not the other way round.
+    # Imported here: the privacy slice builds on accounts (its ledger is about users), so
+    # accounts reach it only when a link is followed (cycle accounts <-> privacy).
     from ..privacy.services import grant_consents_on_confirmation
 
     mark_token_used(row)

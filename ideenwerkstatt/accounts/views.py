@@ -20,8 +20,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..database import commit
 from ..extensions import db, limiter
 from ..i18n import LOCALE_SESSION_KEY
-from ..privacy import services as privacy_services
-from ..privacy.models import Purpose
 from ..urls import is_safe_next, redirect_next
 from . import services, throttle
 from .forms import (
@@ -66,10 +64,21 @@ def _sign_in(user) -> None:
 
 # --- registration ---------------------------------------------------------------------------
 
+# (purpose, checkbox, version field); the purposes are privacy.models.Purpose values.
 CONSENT_FIELDS = (
-    (Purpose.PARTICIPATION, "consent_participation", "participation_version"),
-    (Purpose.INVITATIONS, "consent_invitations", "invitations_version"),
+    ("participation", "consent_participation", "participation_version"),
+    ("invitations", "consent_invitations", "invitations_version"),
 )
+
+
+def _privacy():
+    """The privacy slice's services: the consent ledger behind the registration form and
+    the account page."""
+    # Imported here: the privacy slice builds on accounts (its ledger is about users), so
+    # accounts reach it only when a page needs it (cycle accounts <-> privacy).
+    from ..privacy import services
+
+    return services
 
 
 def _chosen_consent_text_ids(form: RegisterForm, locale: str) -> list[int] | None:
@@ -82,7 +91,7 @@ def _chosen_consent_text_ids(form: RegisterForm, locale: str) -> list[int] | Non
         shown = (getattr(form, version_field).data or "").strip()
         try:
             version = int(shown) if shown else None
-            ids.append(privacy_services.consent_text_row(purpose, locale, version).id)
+            ids.append(_privacy().consent_text_row(purpose, locale, version).id)
         except ValueError:
             getattr(form, box).errors.append(
                 _("Der Text dieser Einwilligung wurde geändert. Bitte lesen Sie ihn noch einmal.")
@@ -95,7 +104,7 @@ def _render_register(form: RegisterForm, status: int):
     locale = _ui_locale()
     wording = {}
     for purpose, box, version_field in CONSENT_FIELDS:
-        version, text = privacy_services.current_consent_wording(purpose, locale)
+        version, text = _privacy().current_consent_wording(purpose, locale)
         getattr(form, version_field).data = str(version)
         wording[box] = text
     form.prime_fill_time()
@@ -279,7 +288,7 @@ def _render_account(form: ProfileForm, status: int = 200):
         "accounts/account.html",
         user=user,
         form=form,
-        consents=privacy_services.consent_overview(user, _ui_locale()),
+        consents=_privacy().consent_overview(user, _ui_locale()),
     ), status
 
 

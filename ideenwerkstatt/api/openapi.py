@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 
+from ..opendata import LICENSE_URL
 from .params import CSV_MAX_ROWS, DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_Q_LENGTH, MAX_SLUG_LENGTH
-from .serialize import EVENT_COLUMNS, IDEA_COLUMNS, LICENSE_URL, THEME_COLUMNS
+from .serialize import EVENT_COLUMNS, IDEA_COLUMNS, THEME_COLUMNS
 
 DESCRIPTION = f"""\
 Open data of the Ideenwerkstatt: themes, events (never drafts) and published ideas with their

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app
 
 from ..events.models import Event, Phase
 from ..ideas.models import Idea
+from ..opendata import iso_utc
 from ..themes.models import Theme
-
-LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
-LICENSE = {"name": "CC-BY-4.0", "url": LICENSE_URL}
 
 # The CSV columns of each list (the JSON fields, flattened).
 THEME_COLUMNS = (
@@ -50,13 +46,6 @@ IDEA_COLUMNS = (
     "from_paper_card",
     "url",
 )
-
-
-def iso_utc(value: dt.datetime | None) -> str | None:
-    """ISO 8601 in UTC with `Z`, to the second (2025-05-01T18:00:00Z)."""
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def public_url(path: str) -> str:

@@ -11,6 +11,8 @@ from ..csvsafe import write_csv
 from ..events.services import event_by_slug
 from ..extensions import db
 from ..ideas.queries import Page, idea_for_viewer
+from ..opendata import LICENSE, LICENSE_URL
+from ..summaries.document import json_record, published_document
 from ..themes.services import theme_by_slug
 from . import params, queries, serialize
 from .openapi import build_spec
@@ -18,7 +20,7 @@ from .openapi import build_spec
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 CACHE_CONTROL = "public, max-age=60"
-LICENSE_LINK = f'<{serialize.LICENSE_URL}>; rel="license"'
+LICENSE_LINK = f'<{LICENSE_URL}>; rel="license"'
 MAX_ID = 2**31 - 1
 
 
@@ -65,7 +67,7 @@ def _list_response(result: Page, list_params, record, row, columns, name: str):
             page=result.page,
             per_page=result.per_page,
             total=result.total,
-            license=serialize.LICENSE,
+            license=LICENSE,
         )
     response.headers["X-Total-Count"] = str(result.total)
     if result.has_prev:
@@ -147,14 +149,12 @@ def idea(idea_id: int):
         found = idea_for_viewer(None, idea_id)
     except NotFound:
         raise NotFound(description=f"There is no published idea {idea_id}.") from None
-    return jsonify({**serialize.idea_record(found), "license": serialize.LICENSE})
+    return jsonify({**serialize.idea_record(found), "license": LICENSE})
 
 
 @bp.get("/events/<slug>/summary")
 def event_summary(slug: str):
     """The published summary (result) of an event: the same document as its page."""
-    from ..summaries.document import json_record, published_document
-
     event = event_by_slug(slug, None)
     document = published_document(event) if event is not None else None
     if document is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
+from ..privacy.services import register_erasure_step, register_export_section
 from .models import Comment
 
 
@@ -45,7 +46,5 @@ def erase_comments(user, keep_contributions: bool) -> None:
 
 def register_privacy_hooks() -> None:
     """Idempotent: the registries replace an entry registered again under the same name."""
-    from ..privacy.services import register_erasure_step, register_export_section
-
     register_export_section("comments", export_comments)
     register_erasure_step(erase_comments)

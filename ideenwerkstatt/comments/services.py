@@ -15,6 +15,7 @@ from ..auditlog import log_action
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..mail.services import queue_mail
 from ..pagination import PageLinks, page_count
 from ..permissions import PermissionDenied, can_moderate
 from ..sanitize import clean_html
@@ -192,8 +193,6 @@ def hide_comment(moderator, comment: Comment, reason: str) -> Comment:
     log_action(moderator, "comment.hide", comment, reason)
     author = comment.author
     if author is not None and author.email:
-        from ..mail.services import queue_mail
-
         queue_mail(
             "comment_hidden",
             to=author.email,

@@ -12,9 +12,12 @@ from ..extensions import db
 from ..ideas import queries
 from ..ideas.forms import ActionForm, RejectForm
 from ..permissions import Role, require_role
+from ..urls import redirect_next
+from ..votes.services import vote_state
 from . import services
 from .forms import CommentForm, HideForm
 from .models import Comment
+from .privacy_hooks import register_privacy_hooks
 
 bp = Blueprint("comments", __name__)
 
@@ -28,8 +31,6 @@ def _on_register(state):
     env["can_delete_comment"] = services.can_delete_comment
     env["new_comment_form"] = CommentForm
     env["new_hide_form"] = HideForm
-    from .privacy_hooks import register_privacy_hooks
-
     register_privacy_hooks()
 
 
@@ -85,8 +86,6 @@ def show(comment_id: int):
 @bp.post("/ideas/<int:idea_id>/comments")
 @login_required
 def create(idea_id: int):
-    from ..votes.services import vote_state
-
     idea = queries.idea_for_viewer(_me(), idea_id)
     form = CommentForm()
     if form.validate_on_submit():
@@ -171,8 +170,6 @@ def delete(comment_id: int):
 
 
 def _moderate(comment_id: int, action, success: str):
-    from ..urls import redirect_next
-
     comment = _comment_or_404(comment_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -202,8 +199,6 @@ def restore(comment_id: int):
 @bp.route("/moderation/comments/<int:comment_id>/hide", methods=["GET", "POST"])
 @require_role(Role.MODERATOR)
 def hide(comment_id: int):
-    from ..urls import redirect_next
-
     comment = _comment_or_404(comment_id)
     form = HideForm()
     if form.validate_on_submit():

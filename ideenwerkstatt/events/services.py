@@ -15,7 +15,6 @@ from sqlalchemy.orm import selectinload
 from ..auditlog import log_action
 from ..database import utcnow
 from ..extensions import db
-from ..ideas.models import Idea
 from ..permissions import can_organize
 from ..themes.services import require_organizer, slugify
 from .models import PHASE_ORDER, Event, Phase, VotingRule
@@ -238,6 +237,10 @@ def allowed_steps(event: Event) -> list[PhaseStep]:
 
 
 def has_ideas(event: Event) -> bool:
+    # Imported here: the ideas slice builds on events (Idea.event, the phases), so events
+    # reach ideas only when this rule runs (cycle events <-> ideas).
+    from ..ideas.models import Idea
+
     return bool(db.session.scalar(select(exists().where(Idea.event_id == event.id))))
 
 

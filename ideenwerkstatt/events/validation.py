@@ -12,9 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..ideas.models import Idea
 from ..themes.models import Theme
-from ..votes.models import Vote
 from .models import Event, Phase, VotingRule
 
 TITLE_MAX = 160
@@ -64,6 +62,11 @@ def to_local(value: dt.datetime) -> dt.datetime:
 
 def has_votes(event: Event) -> bool:
     """Whether anybody has voted on an idea of this event."""
+    # Imported here: ideas and votes build on events (Idea.event, the phases), so events
+    # reach them only when this rule runs (cycle events <-> ideas, votes).
+    from ..ideas.models import Idea
+    from ..votes.models import Vote
+
     query = select(Vote.id).join(Idea, Vote.idea_id == Idea.id).where(Idea.event_id == event.id)
     return bool(db.session.scalar(select(query.exists())))
 

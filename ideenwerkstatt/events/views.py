@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from ..ideas.queries import list_ideas
-from ..summaries.services import latest_published_summaries
 from . import services
 from .presentation import TEMPLATE_GLOBALS
 
@@ -24,6 +22,10 @@ def _template_globals(state):
 @bp.get("")
 def index():
     """Upcoming and running events first, then past ones; drafts only for organizers."""
+    # Imported here: summaries build on events (a summary is an event's result), so the
+    # events page reaches them only when it is shown (cycle events <-> summaries).
+    from ..summaries.services import latest_published_summaries
+
     upcoming, past = services.upcoming_and_past(current_user)
     return render_template(
         "events/index.html",
@@ -36,6 +38,10 @@ def index():
 @bp.get("/<slug>")
 def detail(slug: str):
     """One event; a draft is a 404 for everyone but organizers."""
+    # Imported here: the ideas slice builds on events (Idea.event), so the event page
+    # reaches the idea list only when it is shown (cycle events <-> ideas).
+    from ..ideas.queries import list_ideas
+
     event = services.event_by_slug(slug, current_user) or abort(404)
     ideas = list_ideas(
         current_user,

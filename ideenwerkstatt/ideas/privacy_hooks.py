@@ -6,6 +6,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..privacy.services import register_erasure_step, register_export_section
 from .models import Idea
 
 
@@ -60,7 +61,5 @@ def erase_ideas(user, keep_contributions: bool) -> None:
 def register_privacy_hooks() -> None:
     """Hook ideas into the data export and account deletion. Idempotent: the registries
     replace an entry registered again under the same name."""
-    from ..privacy.services import register_erasure_step, register_export_section
-
     register_export_section("ideas", export_ideas)
     register_erasure_step(erase_ideas)

@@ -11,6 +11,7 @@ from ..auditlog import log_action
 from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
+from ..mail.services import queue_mail
 from ..permissions import PermissionDenied, can_moderate
 from ..sanitize import clean_html
 from ..themes.models import Theme
@@ -264,8 +265,6 @@ def reject_idea(moderator, idea: Idea, reason: str) -> Idea:
     log_action(moderator, "idea.reject", idea, reason)
     author = idea.author
     if author is not None and author.email:
-        from ..mail.services import queue_mail
-
         queue_mail(
             "idea_rejected",
             to=author.email,

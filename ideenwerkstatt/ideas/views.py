@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -24,10 +25,10 @@ from ..extensions import db, limiter
 from ..permissions import Role, can_moderate, require_role
 from ..sanitize import stored_html
 from ..themes.models import Theme
-from ..votes.services import votes_of
 from . import queries, services
 from .forms import ActionForm, FilterForm, IdeaForm, NewIdeaForm, RejectForm
-from .rules import TEMPLATE_PREDICATES
+from .privacy_hooks import register_privacy_hooks
+from .rules import TEMPLATE_PREDICATES, can_edit_idea
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 
@@ -40,11 +41,8 @@ def _on_register(state):
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["my_ideas"] = queries.ideas_of
-    app.jinja_env.globals["my_votes"] = votes_of
     app.jinja_env.globals["endpoint_exists"] = lambda name: name in app.view_functions
     app.jinja_env.filters["stored_html"] = stored_html
-    from .privacy_hooks import register_privacy_hooks
-
     register_privacy_hooks()
 
 
@@ -67,8 +65,6 @@ def _theme_choices(only_active: bool):
 
 
 def _theme_label(theme: Theme) -> str:
-    from flask_babel import get_locale
-
     name = theme.name(str(get_locale()))
     return name if theme.active else _("%(name)s (abgeschlossen)", name=name)
 
@@ -222,10 +218,17 @@ def new():
     return render_template("ideas/form.html", form=form, idea=None)
 
 
-@bp.get("/<int:idea_id>")
-def detail(idea_id: int):
+def _vote_state(idea):
+    """The viewer's vote controls for the idea page."""
+    # Imported here: the votes slice builds on ideas (a vote is on an idea), so the idea
+    # page reaches it only when it is shown (cycle ideas <-> votes).
     from ..votes.services import vote_state
 
+    return vote_state(_me(), idea)
+
+
+@bp.get("/<int:idea_id>")
+def detail(idea_id: int):
     idea = queries.idea_for_viewer(_me(), idea_id)
     # The moderators' forms only for moderators: building one makes a CSRF token, and with
     # it a session cookie, for every visitor.
@@ -233,7 +236,7 @@ def detail(idea_id: int):
     return render_template(
         "ideas/detail.html",
         idea=idea,
-        vote=vote_state(_me(), idea),
+        vote=_vote_state(idea),
         action_form=ActionForm() if moderator else None,
         reject_form=RejectForm() if moderator else None,
     )
@@ -242,8 +245,6 @@ def detail(idea_id: int):
 @bp.route("/<int:idea_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(idea_id: int):
-    from .rules import can_edit_idea
-
     idea = queries.idea_for_viewer(_me(), idea_id)
     if not can_edit_idea(current_user, idea):
         abort(403)
@@ -317,8 +318,6 @@ def restore(idea_id: int):
 @bp.post("/<int:idea_id>/reject")
 @require_role(Role.MODERATOR)
 def reject(idea_id: int):
-    from ..votes.services import vote_state
-
     idea = queries.idea_for_viewer(_me(), idea_id)
     form = RejectForm()
     if form.validate_on_submit():
@@ -342,7 +341,7 @@ def reject(idea_id: int):
         render_template(
             "ideas/detail.html",
             idea=idea,
-            vote=vote_state(_me(), idea),
+            vote=_vote_state(idea),
             action_form=ActionForm(),
             reject_form=form,
         ),

@@ -13,6 +13,8 @@ from ..database import commit
 from ..events import services as events
 from ..events.presentation import event_date
 from ..extensions import csrf
+from ..mail.cli import register_before_delivery
+from ..mail.delivery import register_send_check
 from ..permissions import Role, require_role
 from . import reminders, services
 from .forms import AUDIENCE_LABELS, InvitationForm, SendForm, audience_label
@@ -24,9 +26,6 @@ organize_bp = Blueprint("invitations_organize", __name__, url_prefix="/organize/
 
 @bp.record_once
 def _on_register(state):
-    from ..mail.cli import register_before_delivery
-    from ..mail.delivery import register_send_check
-
     state.app.jinja_env.globals["audience_label"] = audience_label
 
     # An invitation leaves only while its recipient consents; a reminder only while its

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from ..database import commit, writing
+from .flags import send_flag_digest
+from .services import seed_rejection_templates
 
 moderation_cli = click.Group("moderation", help="Moderation tasks.")
 
@@ -12,8 +14,6 @@ moderation_cli = click.Group("moderation", help="Moderation tasks.")
 @moderation_cli.command("digest")
 def digest_command():
     """Mail moderators the new flags (at most once per hour; `mail deliver` runs it too)."""
-    from .flags import send_flag_digest
-
     with writing():
         count = send_flag_digest()
         commit()
@@ -23,8 +23,6 @@ def digest_command():
 @moderation_cli.command("seed-reasons")
 def seed_reasons_command():
     """Add the three default rejection reasons when there are none."""
-    from .services import seed_rejection_templates
-
     with writing():
         count = seed_rejection_templates()
         commit()

@@ -11,6 +11,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..comments.models import Comment
+from ..comments.views import comment_url
 from ..database import commit
 from ..extensions import db
 from ..ideas.models import Idea
@@ -42,8 +43,6 @@ def _idea_url(obj) -> str:
     """Back to the idea; for a comment, to the page of the idea's comments that holds it."""
     if isinstance(obj, Idea):
         return url_for("ideas.detail", idea_id=obj.id)
-    from ..comments.views import comment_url
-
     return comment_url(current_user._get_current_object(), obj)
 
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 import re
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import User
 from ..auditlog import log_action
 from ..comments.models import Comment, CommentStatus
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..mail.models import OutboxMessage
+from ..mail.services import queue_mail
 from ..permissions import Role, can_moderate
 from .models import Flag, FlagStatus
 from .services import ModerationError, NotAllowed
@@ -112,10 +115,6 @@ def decide_flags(moderator, obj: Idea | Comment, *, upheld: bool) -> int:
 
 def _tell_comment_author(comment: Comment) -> None:
     """The author of a hidden comment is told why, in their language."""
-    from flask_babel import force_locale
-
-    from ..mail.services import queue_mail
-
     author = comment.author
     if author is None or not author.email:
         return
@@ -171,10 +170,6 @@ def send_flag_digest(now=None) -> int:
     """Mail every moderator (and organizer, admin) one digest of the flags nobody was told
     about yet, at most once per hour: the idempotency key names the hour, and when this
     hour's digest went out, new flags wait for the next hour. Returns mails queued."""
-    from ..accounts.models import User
-    from ..mail.models import OutboxMessage
-    from ..mail.services import queue_mail
-
     now = now or utcnow()
     hour = f"{now:%Y%m%d%H}"
     already = db.session.scalar(

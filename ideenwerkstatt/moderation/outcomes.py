@@ -15,8 +15,10 @@ from ..auditlog import log_action
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..mail.services import queue_mail
 from ..permissions import can_moderate
 from ..privacy.models import Purpose
+from ..privacy.services import users_with_consent
 from ..votes.models import Vote
 from .models import IdeaOutcome, OutcomeStatus
 from .services import ModerationError, NotAllowed
@@ -81,9 +83,6 @@ def record_outcome(
 
 
 def _notify(idea: Idea, outcome: IdeaOutcome) -> None:
-    from ..mail.services import queue_mail
-    from ..privacy.services import users_with_consent
-
     context = {"idea": idea, "outcome": outcome, "label": outcome_label(outcome.status)}
     author = idea.author
     if author is not None and author.confirmed_at is not None:

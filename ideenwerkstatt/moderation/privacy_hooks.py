@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from ..extensions import db
+from ..privacy.services import register_erasure_step, register_export_section
 from .models import Flag
 
 
@@ -33,7 +34,5 @@ def erase_flags(user, keep_contributions: bool) -> None:
 
 
 def register_privacy_hooks() -> None:
-    from ..privacy.services import register_erasure_step, register_export_section
-
     register_export_section("flags", export_flags)
     register_erasure_step(erase_flags)

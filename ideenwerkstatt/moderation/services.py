@@ -12,7 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from ..accounts.models import User
 from ..auditlog import Action, ModerationLogEntry, log_action
+from ..comments.services import pending_comments
 from ..extensions import db
 from ..ideas import services as ideas
 from ..ideas.models import Idea, IdeaStatus
@@ -100,8 +102,6 @@ def log_entries(filters: LogFilter, *, page: int = 1, per_page: int = 50):
 
 def log_actors():
     """People who appear in the log (for the filter)."""
-    from ..accounts.models import User
-
     ids = select(ModerationLogEntry.actor_id).where(ModerationLogEntry.actor_id.is_not(None))
     return db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.email)).all()
 
@@ -142,8 +142,6 @@ def moderation_queue(*, event_id: int | None = None, theme_id: int | None = None
         .order_by(Idea.created_at, Idea.id)
         .limit(limit)
     ).all()
-    from ..comments.services import pending_comments
-
     comments, comment_count = pending_comments(event_id=event_id, theme_id=theme_id, limit=limit)
     return Queue(
         ideas=list(items),

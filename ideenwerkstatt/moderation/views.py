@@ -13,14 +13,20 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..comments.models import Comment
 from ..database import commit, writing
 from ..events.models import Event
 from ..extensions import db
 from ..ideas import services as ideas
 from ..ideas.models import Idea
+from ..invitations.services import refused_invitations
+from ..mail.cli import register_before_delivery
+from ..mail.delivery import register_send_check
 from ..permissions import Role, require_role
 from ..themes.models import Theme
-from . import services
+from ..urls import redirect_next
+from . import flags, outcomes, services
+from .flags import open_flags, send_flag_digest
 from .forms import (
     ActionForm,
     EditForm,
@@ -31,6 +37,8 @@ from .forms import (
     TemplateForm,
 )
 from .models import RejectionTemplate
+from .outcomes import outcome_label, outcomes_for
+from .privacy_hooks import register_privacy_hooks
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -40,19 +48,10 @@ LOG_PER_PAGE = 50
 @bp.record_once
 def _on_register(state):
     state.app.jinja_env.globals["action_label"] = services.action_label
-    from .outcomes import outcome_label, outcomes_for
-
     state.app.jinja_env.globals["outcomes_for"] = outcomes_for
     state.app.jinja_env.globals["outcome_label"] = outcome_label
-    from ..invitations.services import refused_invitations
-    from ..mail.delivery import register_send_check
-
     # Voters hear of outcomes only while they consent to invitations, checked again at send.
     register_send_check("idea_outcome_voter", refused_invitations, "no invitations consent")
-    from ..mail.cli import register_before_delivery
-    from .flags import send_flag_digest
-    from .privacy_hooks import register_privacy_hooks
-
     register_before_delivery("flag_digest", send_flag_digest)
     register_privacy_hooks()
 
@@ -81,8 +80,6 @@ def _apply_error(form, error) -> None:
 
 def _back(default="moderation.queue"):
     """Back to the queue with its filters (a `next` field carries them), else `default`."""
-    from ..urls import redirect_next
-
     return redirect_next(default)
 
 
@@ -106,8 +103,6 @@ def queue():
     _filter_choices(form)
     form.validate()
     queue = services.moderation_queue(event_id=form.event.data, theme_id=form.theme.data)
-    from .flags import open_flags
-
     flagged = open_flags()
     queue.counts["flags"] = len(flagged)
     return render_template(
@@ -276,8 +271,6 @@ def edit(idea_id: int):
 
 @bp.post("/ideas/<int:idea_id>/outcome")
 def outcome(idea_id: int):
-    from . import outcomes
-
     idea = _idea_or_404(idea_id)
     form = OutcomeForm()
     if form.validate_on_submit():
@@ -304,16 +297,12 @@ def outcome(idea_id: int):
 
 
 def _flagged(kind: str, object_id: int):
-    from ..comments.models import Comment
-
     model = {"idea": Idea, "comment": Comment}.get(kind) or abort(404)
     return db.session.get(model, object_id) or abort(404)
 
 
 @bp.post("/flags/<any(idea, comment):kind>/<int:object_id>/<any(uphold, dismiss):decision>")
 def decide_flags(kind: str, object_id: int, decision: str):
-    from . import flags
-
     obj = _flagged(kind, object_id)
     if not ActionForm().validate_on_submit():
         abort(400)

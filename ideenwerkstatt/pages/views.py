@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, session
+from flask_babel import get_locale
 from sqlalchemy import text
 
 from ..events.services import current_events
 from ..extensions import db
 from ..i18n import LOCALE_SESSION_KEY
+from ..privacy import inventory
 from ..summaries.services import latest_published_summaries
 from ..themes.services import active_themes
 from ..urls import redirect_next
@@ -34,15 +36,11 @@ def index():
 
 
 def _legal_page(name: str):
-    from flask_babel import get_locale
-
-    from ..privacy.inventory import inventory_rows
-
     locale = str(get_locale())
     return render_template(
         f"pages/{name}.{locale}.html",
         page_name=name,
-        inventory=inventory_rows() if name == "privacy" else None,
+        inventory=inventory.inventory_rows() if name == "privacy" else None,
     )
 
 

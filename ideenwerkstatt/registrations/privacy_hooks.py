@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..events.models import Event
 from ..extensions import db
+from ..privacy.services import register_erasure_step, register_export_section, register_purge_step
 from .models import Registration
 from .services import erase_registrations
 
@@ -72,12 +73,6 @@ def purge_registrations(now: dt.datetime) -> int:
 
 def register_privacy_hooks() -> None:
     """Hook registrations into the export, account deletion and the purge (idempotent)."""
-    from ..privacy.services import (
-        register_erasure_step,
-        register_export_section,
-        register_purge_step,
-    )
-
     register_export_section("registrations", export_registrations)
     register_erasure_step(erase_registrations_step)
     register_purge_step("registrations", purge_registrations)

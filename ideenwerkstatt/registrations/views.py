@@ -24,6 +24,7 @@ from ..urls import redirect_next
 from . import presentation, services
 from .forms import ButtonForm
 from .models import Registration, RegistrationStatus
+from .privacy_hooks import register_privacy_hooks
 
 bp = Blueprint("registrations", __name__)
 organize_bp = Blueprint("registrations_organize", __name__, url_prefix="/organize")
@@ -31,8 +32,6 @@ organize_bp = Blueprint("registrations_organize", __name__, url_prefix="/organiz
 
 @bp.record_once
 def _on_register(state):
-    from .privacy_hooks import register_privacy_hooks
-
     state.app.jinja_env.globals.update(presentation.TEMPLATE_GLOBALS)
     register_privacy_hooks()
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..events.models import Event
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..opendata import LICENSE, iso_utc
 from ..sanitize import stored_html
 from . import services
 from .models import Summary, SummaryStatus
@@ -96,8 +97,6 @@ def html(document: dict, key: str):
 
 def json_record(document: dict) -> dict:
     """The open-data record (API and JSON download): public fields only."""
-    from ..api.serialize import LICENSE, iso_utc
-
     figures = document["figures"]
     return {
         "event": document["event"].slug,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from ..ideas.queries import list_ideas
 from . import services
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
@@ -16,6 +15,10 @@ IDEAS_PER_PAGE = 20
 @bp.get("/<slug>")
 def detail(slug: str):
     """A theme's page; a retired theme keeps it (with a note), unknown slugs are a 404."""
+    # Imported here: the ideas slice builds on themes (Idea.theme), so the theme page
+    # reaches the idea list only when it is shown (cycle themes <-> ideas).
+    from ..ideas.queries import list_ideas
+
     theme = services.theme_by_slug(slug) or abort(404)
     ideas = list_ideas(
         current_user,

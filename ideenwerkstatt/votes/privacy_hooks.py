@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..ideas.models import Idea
+from ..privacy.services import register_erasure_step, register_export_section
 from .models import Vote
 
 
@@ -47,7 +48,5 @@ def anonymize_votes(user, keep_contributions: bool) -> None:
 
 def register_privacy_hooks() -> None:
     """Hook votes into the data export and account deletion (idempotent)."""
-    from ..privacy.services import register_erasure_step, register_export_section
-
     register_export_section("votes", export_votes)
     register_erasure_step(anonymize_votes)

@@ -16,14 +16,15 @@ from ..extensions import db, limiter, login_manager
 from ..ideas.queries import idea_for_viewer
 from ..urls import redirect_next
 from . import services
+from .privacy_hooks import register_privacy_hooks
 
 bp = Blueprint("votes", __name__, url_prefix="/ideas")
 
 
 @bp.record_once
-def _on_register(_state):
-    from .privacy_hooks import register_privacy_hooks
-
+def _on_register(state):
+    # The ideas pages list "my votes" (ideas/_mine.html); the votes slice provides it.
+    state.app.jinja_env.globals["my_votes"] = services.votes_of
     register_privacy_hooks()
 
 

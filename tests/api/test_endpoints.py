@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from ideenwerkstatt.api.serialize import LICENSE
 from ideenwerkstatt.database import utcnow
+from ideenwerkstatt.opendata import LICENSE
 from tests.factories import make_event, make_idea, make_theme, make_user
 
 LICENSE_LINK = '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
