@@ -1,8 +1,9 @@
 """Invitations: who an invitation reaches, sending it exactly once per person and event, the
 state of each run, and the one-click unsubscribe link every invitation carries.
 
-Audiences (both only people whose newest invitations decision is a grant, with a confirmed
-account, and not already registered for the event):
+Audiences (both only people who may be invited now, privacy.services.may_be_invited: a
+confirmed account whose newest invitations decision is a grant; and not already registered
+for the event):
 - CONSENTED: everyone who consented to invitations;
 - INTERESTED: of those, people who submitted an idea in one of the event's themes or voted
   on one (any state of the idea: the interest is theirs either way).
@@ -12,13 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import String, and_, bindparam, cast, exists, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 
 from ..accounts.models import User
 from ..accounts.services import absolute_url
@@ -28,8 +27,8 @@ from ..extensions import db
 from ..ideas.models import Idea
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..permissions import PermissionDenied, can_organize
-from ..privacy.models import ConsentAction, ConsentChannel, ConsentRecord, Purpose
-from ..privacy.services import users_with_consent, withdraw_consent
+from ..privacy.models import ConsentChannel
+from ..privacy.services import may_be_invited, withdraw_invitations
 from ..registrations.models import Registration, RegistrationStatus
 from ..registrations.services import calendar_attachment, event_url
 from ..votes.models import Vote
@@ -82,7 +81,7 @@ def audience_query(event: Event, audience: Audience):
     """A SELECT of (User.id, User.email, User.locale) for everyone in the audience."""
     audience = Audience(audience)
     query = select(User.id, User.email, User.locale).where(
-        User.id.in_(users_with_consent(Purpose.INVITATIONS)),
+        may_be_invited(User.id),
         ~exists().where(
             Registration.event_id == event.id,
             Registration.user_id == User.id,
@@ -282,31 +281,5 @@ def get_run(run_id: int) -> InvitationRun | None:
 def unsubscribe(user: User) -> None:
     """The one-click link: withdraw the invitations consent in the ledger (channel
     UNSUBSCRIBE_LINK) and cancel every invitation or reminder still queued for the person
-    (privacy.services.withdraw_consent). Clicking twice records nothing twice. Flush only."""
-    withdraw_consent(user, Purpose.INVITATIONS, ConsentChannel.UNSUBSCRIBE_LINK)
-
-
-def refused_invitations(session: Session, ids: list[int]) -> set[int]:
-    """Send-time check for invitations (mail.delivery.register_send_check): the ids whose
-    recipient does not (any more) consent to invitations, judged by their newest ledger
-    record for that purpose, looked up by the ledger's (user, purpose, id) index. It runs
-    before every single mail, so its statement is built once."""
-    allowed = session.scalars(_consenting_outbox_ids(), {"ids": list(ids)})
-    return set(ids) - set(allowed)
-
-
-@cache
-def _consenting_outbox_ids():
-    newest = (
-        select(ConsentRecord.action)
-        .where(
-            ConsentRecord.user_id == OutboxMessage.user_id,
-            ConsentRecord.purpose == Purpose.INVITATIONS,
-        )
-        .order_by(ConsentRecord.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return select(OutboxMessage.id).where(
-        OutboxMessage.id.in_(bindparam("ids", expanding=True)), newest == ConsentAction.GRANTED
-    )
+    (privacy.services.withdraw_invitations). Clicking twice records nothing twice. Flush only."""
+    withdraw_invitations(user, ConsentChannel.UNSUBSCRIBE_LINK)

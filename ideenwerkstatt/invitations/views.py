@@ -28,13 +28,8 @@ organize_bp = Blueprint("invitations_organize", __name__, url_prefix="/organize/
 def _on_register(state):
     state.app.jinja_env.globals["audience_label"] = audience_label
 
-    # An invitation leaves only while its recipient consents; a reminder only while its
-    # recipient still holds a place: checked again right before each is sent.
-    register_send_check(
-        services.INVITATION_TEMPLATE,
-        services.refused_invitations,
-        "consent to invitations withdrawn before delivery",
-    )
+    # A reminder leaves only while its recipient still holds a place, checked again right
+    # before it is sent (an invitation's consent check: privacy.services.register_send_checks).
     register_send_check(
         reminders.REMINDER_TEMPLATE,
         reminders.refused_reminders,

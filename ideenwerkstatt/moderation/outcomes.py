@@ -17,8 +17,7 @@ from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..mail.services import queue_mail
 from ..permissions import can_moderate
-from ..privacy.models import Purpose
-from ..privacy.services import users_with_consent
+from ..privacy.services import may_be_invited
 from ..votes.models import Vote
 from .models import IdeaOutcome, OutcomeStatus
 from .services import ModerationError, NotAllowed
@@ -97,7 +96,7 @@ def _notify(idea: Idea, outcome: IdeaOutcome) -> None:
     voters = db.session.scalars(
         select(User).where(
             User.id.in_(select(Vote.user_id).where(Vote.idea_id == idea.id)),
-            User.id.in_(users_with_consent(Purpose.INVITATIONS)),
+            may_be_invited(User.id),
             User.id != (idea.author_id or 0),
         )
     )

@@ -19,9 +19,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..ideas import services as ideas
 from ..ideas.models import Idea
-from ..invitations.services import refused_invitations
 from ..mail.cli import register_before_delivery
-from ..mail.delivery import register_send_check
 from ..permissions import Role, require_role
 from ..themes.models import Theme
 from ..urls import redirect_next
@@ -50,8 +48,6 @@ def _on_register(state):
     state.app.jinja_env.globals["action_label"] = services.action_label
     state.app.jinja_env.globals["outcomes_for"] = outcomes_for
     state.app.jinja_env.globals["outcome_label"] = outcome_label
-    # Voters hear of outcomes only while they consent to invitations, checked again at send.
-    register_send_check("idea_outcome_voter", refused_invitations, "no invitations consent")
     register_before_delivery("flag_digest", send_flag_digest)
     register_privacy_hooks()
 

@@ -1,4 +1,5 @@
-"""Privacy rules: the consent ledger, the data export, account deletion and the retention purge.
+"""Privacy rules: the consent ledger, "invitations need consent", the data export, account
+deletion and the retention purge.
 
 Plain functions with an explicit user; they never touch the request and only flush. Later
 features plug into export, erasure and purge through the three registries at the bottom
@@ -9,22 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from ..accounts.models import AccountToken, LoginSession, User
 from ..database import utcnow
 from ..extensions import db
+from ..mail.delivery import register_send_check
 from ..mail.models import OutboxMessage, OutboxStatus
 from . import consent_texts
 from .models import ConsentAction, ConsentChannel, ConsentRecord, ConsentText, Purpose
-
-# Outbox templates that exist only because of the invitations consent: withdrawing it
-# cancels those still waiting in the queue (the events feature provides the templates).
-INVITATION_TEMPLATES = {"event_invitation", "event_reminder"}
 
 # Purposes a person may grant and withdraw on their own. Participation is granted once,
 # at registration, and "withdrawn" only by deleting the account.
@@ -176,27 +176,6 @@ def has_consent(user: User, purpose: Purpose) -> bool:
     return record is not None and record.action is ConsentAction.GRANTED
 
 
-def users_with_consent(purpose: Purpose):
-    """A SELECT of the ids of users whose newest record for `purpose` is a grant and whose
-    account is confirmed; for bulk sending (invitations): `select(User).where(User.id.in_(
-    users_with_consent(Purpose.INVITATIONS)))`."""
-    purpose = Purpose(purpose)
-    newest = (
-        select(func.max(ConsentRecord.id))
-        .where(ConsentRecord.purpose == purpose)
-        .group_by(ConsentRecord.user_id)
-    )
-    return (
-        select(ConsentRecord.user_id)
-        .join(User, User.id == ConsentRecord.user_id)
-        .where(
-            ConsentRecord.id.in_(newest),
-            ConsentRecord.action == ConsentAction.GRANTED,
-            User.confirmed_at.is_not(None),
-        )
-    )
-
-
 def consent_overview(user: User, locale: str | None = None) -> list[dict]:
     """One entry per purpose for the account page (`templates/privacy/_consents.html`):
 
@@ -233,24 +212,10 @@ def consent_overview(user: User, locale: str | None = None) -> list[dict]:
     return overview
 
 
-def _cancel_queued_invitations(user: User) -> int:
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.user_id == user.id,
-            OutboxMessage.status == OutboxStatus.QUEUED,
-            OutboxMessage.template.in_(sorted(INVITATION_TEMPLATES)),
-        )
-        .values(status=OutboxStatus.CANCELLED, last_error="consent withdrawn")
-        .execution_options(synchronize_session="fetch")
-    )
-    return result.rowcount or 0
-
-
 def withdraw_consent(user: User, purpose: Purpose, channel: ConsentChannel) -> ConsentRecord | None:
-    """Withdraw a consent, effective at once: a WITHDRAWN record pointing at the text that
-    was granted, and every queued invitation or reminder to this person is cancelled (flush
-    only). Withdrawing what is not granted records nothing and returns None.
+    """Withdraw a consent, effective at once (flush only). Invitations is the one purpose a
+    person withdraws on its own: `withdraw_invitations`. Returns the WITHDRAWN record, or
+    None when nothing was granted.
 
     Raises ParticipationWithdrawalIsDeletion for participation (that is account deletion)."""
     purpose = Purpose(purpose)
@@ -258,17 +223,7 @@ def withdraw_consent(user: User, purpose: Purpose, channel: ConsentChannel) -> C
         raise ParticipationWithdrawalIsDeletion(
             "participation is withdrawn by deleting the account (delete_account)"
         )
-    record = consent_state(user)[purpose]
-    withdrawn = None
-    if record is not None and record.action is ConsentAction.GRANTED:
-        withdrawn = record_consent(
-            user, purpose, ConsentAction.WITHDRAWN, channel, record.consent_text
-        )
-    if purpose is Purpose.INVITATIONS:
-        # Also when nothing was granted: no invitation may leave without consent.
-        _cancel_queued_invitations(user)
-    db.session.flush()
-    return withdrawn
+    return withdraw_invitations(user, channel)
 
 
 def grant_consent(
@@ -292,6 +247,94 @@ def grant_consent(
         return None
     text = consent_text_row(purpose, locale)
     return record_consent(user, purpose, ConsentAction.GRANTED, channel, text)
+
+
+# --- invitations need consent ----------------------------------------------------------------
+#
+# The one home of the rule. Mail beyond a person's own contributions (invitations to events,
+# news of what became of an idea they voted on) reaches them only while they consent to
+# invitations: `may_be_invited` answers "may this person be invited now?" when mail is
+# queued (the invitations audience, its preview, outcome news) and, through
+# `refused_invitations`, again right before each such mail is sent; `withdraw_invitations`
+# carries out a withdrawal (account page, unsubscribe link, account deletion).
+
+# Mail that leaves only with the consent, and why it is cancelled when it is missing at
+# send time (mail.delivery.register_send_check; `register_send_checks` below).
+NEEDS_INVITATIONS_CONSENT = {
+    "event_invitation": "consent to invitations withdrawn before delivery",
+    "idea_outcome_voter": "no invitations consent",
+}
+
+# Queued mail a withdrawal cancels at once: it exists only because of the consent (the
+# events' invitations and reminders).
+INVITATION_TEMPLATES = {"event_invitation", "event_reminder"}
+
+
+def may_be_invited(user_id):
+    """SQL truth for "may this person be invited now?", for any column or value holding a
+    user id: the account is confirmed (a consent given at registration takes effect only
+    then) and the person's newest decision on invitations is a grant. The newest decision
+    is looked up by the ledger's (user, purpose, id) index, so one person costs one index
+    probe, whether in a bulk SELECT over users or in the check before a single mail."""
+    newest = (
+        select(ConsentRecord.action)
+        .where(ConsentRecord.user_id == user_id, ConsentRecord.purpose == Purpose.INVITATIONS)
+        .order_by(ConsentRecord.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    person = aliased(User)
+    confirmed = exists().where(person.id == user_id, person.confirmed_at.is_not(None))
+    return and_(newest == ConsentAction.GRANTED, confirmed)
+
+
+def refused_invitations(session: Session, ids: list[int]) -> set[int]:
+    """Send-time check (mail.delivery.register_send_check) for mail that needs the
+    invitations consent: the outbox ids among `ids` whose recipient may not be invited now
+    (`may_be_invited`). It runs before every single mail, so its statement is built once."""
+    allowed = session.scalars(_invitable_outbox_ids(), {"ids": list(ids)})
+    return set(ids) - set(allowed)
+
+
+@cache
+def _invitable_outbox_ids():
+    return select(OutboxMessage.id).where(
+        OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+        may_be_invited(OutboxMessage.user_id),
+    )
+
+
+def register_send_checks() -> None:
+    """Have the outbox ask `refused_invitations` before sending any mail that needs the
+    consent (NEEDS_INVITATIONS_CONSENT)."""
+    for template, reason in NEEDS_INVITATIONS_CONSENT.items():
+        register_send_check(template, refused_invitations, reason)
+
+
+def withdraw_invitations(user: User, channel: ConsentChannel) -> ConsentRecord | None:
+    """Carry out a withdrawal of the invitations consent, effective at once (flush only): a
+    WITHDRAWN record (channel `channel`) pointing at the text that was granted, and every
+    invitation or reminder still queued for the person cancelled, also when nothing was
+    granted: no invitation may leave without consent. Withdrawing twice records nothing
+    twice. Returns the new record, or None when the consent was not granted."""
+    record = consent_state(user)[Purpose.INVITATIONS]
+    withdrawn = None
+    if record is not None and record.action is ConsentAction.GRANTED:
+        withdrawn = record_consent(
+            user, Purpose.INVITATIONS, ConsentAction.WITHDRAWN, channel, record.consent_text
+        )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.user_id == user.id,
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.template.in_(sorted(INVITATION_TEMPLATES)),
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error="consent withdrawn")
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.flush()
+    return withdrawn
 
 
 # --- export (Art. 15 and 20 GDPR) ---------------------------------------------------------
@@ -413,7 +456,10 @@ def delete_account(user: User, *, keep_contributions: bool) -> None:
     """Erase `user` at once (flush only): the registered erasure steps first, then every
     mail to them in the outbox, then the user row, whose deletion takes their login
     sessions (so an old session cookie is worthless), mail-link tokens and consent ledger
-    with it (ON DELETE CASCADE). Contributions go or stay as `keep_contributions` says."""
+    with it (ON DELETE CASCADE). Contributions go or stay as `keep_contributions` says.
+    The invitations consent is withdrawn first (`withdraw_invitations`), so that nothing
+    queued for the person can still leave while the deletion runs."""
+    withdraw_invitations(user, ConsentChannel.ACCOUNT_DELETION)
     for step in list(_erasure_steps.values()):
         step(user, keep_contributions)
     db.session.execute(

@@ -33,6 +33,12 @@ bp = Blueprint("privacy", __name__, url_prefix="/account")
 EXPORT_FILENAME = "ideenwerkstatt-meine-daten.json"
 
 
+@bp.record_once
+def _on_register(_state):
+    # Mail that needs the invitations consent is checked again right before it is sent.
+    services.register_send_checks()
+
+
 def _purpose_or_404(value: str) -> Purpose:
     try:
         return Purpose(value)

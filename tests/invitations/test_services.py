@@ -13,7 +13,7 @@ from ideenwerkstatt.invitations.models import Audience, InvitationRun
 from ideenwerkstatt.mail.models import OutboxMessage, OutboxStatus
 from ideenwerkstatt.permissions import PermissionDenied
 from ideenwerkstatt.privacy.models import ConsentChannel, ConsentRecord, Purpose
-from ideenwerkstatt.privacy.services import has_consent, withdraw_consent
+from ideenwerkstatt.privacy.services import has_consent, refused_invitations, withdraw_consent
 from ideenwerkstatt.registrations.services import register
 
 from ..factories import make_consent, make_event, make_idea, make_theme, make_user, make_vote
@@ -189,7 +189,7 @@ def test_send_check_refuses_mail_to_people_who_withdrew(app):
     # A withdrawal recorded while the mail was already claimed (so not cancelled in the queue).
     make_consent(leaves, "invitations", action="withdrawn", channel="unsubscribe_link")
     ids = [m.id for m in invitations()]
-    refused = services.refused_invitations(db.session, ids)
+    refused = refused_invitations(db.session, ids)
     assert refused == {m.id for m in invitations() if m.user_id == leaves.id}
     assert stays.id != leaves.id
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, func, select
 
+from ideenwerkstatt.accounts.models import User
 from ideenwerkstatt.database import utcnow
 from ideenwerkstatt.extensions import db
 from ideenwerkstatt.mail.models import OutboxStatus
@@ -227,7 +228,7 @@ def test_overview_of_someone_who_never_decided(app):
     assert not participation["can_grant"] and not participation["can_withdraw"]
 
 
-def test_users_with_consent_for_bulk_invitations(app):
+def test_who_may_be_invited(app):
     yes, no, withdrawn = make_user(), make_user(), make_user()
     unconfirmed = make_user(confirmed=False)
     make_consent(yes, "invitations")
@@ -235,6 +236,6 @@ def test_users_with_consent_for_bulk_invitations(app):
     make_consent(withdrawn, "invitations", "withdrawn", "unsubscribe_link")
     make_consent(unconfirmed, "invitations")
     make_consent(no, "participation")
-    ids = set(db.session.scalars(services.users_with_consent(Purpose.INVITATIONS)))
+    ids = set(db.session.scalars(select(User.id).where(services.may_be_invited(User.id))))
     assert ids == {yes.id}
     assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 5
