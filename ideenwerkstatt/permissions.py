@@ -1,12 +1,26 @@
-"""Who may do what, written once as named predicates used by views and templates."""
+"""Who may do what, written once as named predicates used by services, views and templates.
+
+Two kinds, side by side (the way adhocracy4's `rules.py` keeps them): what a role allows
+(`can_moderate`, `can_organize`, `can_assign_roles`), and the per-object rules below it: who
+may edit an idea, a comment, a theme or an event, who may invite, and whose role an admin may
+change. Services raise PermissionDenied when a predicate says no; templates call the same
+predicates to show only the buttons that will work.
+
+This module sits below every feature and imports none: it reads the objects it is given
+(`author_id`, `status`, `created_at`), and states are named by their stored values, which a
+test holds equal to the features' enums.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+
+from .database import utcnow
 
 
 class Role(enum.StrEnum):
@@ -44,6 +58,90 @@ def can_assign_roles(user) -> bool:
     return has_role(user, Role.ADMIN)
 
 
+def roles_from(role: Role) -> list[Role]:
+    """`role` and every higher one, lowest first (for queries: who holds at least `role`)."""
+    return [other for other in Role if other.rank >= role.rank]
+
+
+# --- per-object rules ------------------------------------------------------------------------
+
+# An author may still change an idea while it waits for moderation (IdeaStatus.PENDING).
+IDEA_EDITABLE_BY_AUTHOR = frozenset({"pending"})
+IDEA_PUBLIC = "published"  # IdeaStatus.PUBLISHED
+# A comment can be edited by its author for 15 minutes, while it is not hidden or deleted.
+COMMENT_EDIT_WINDOW = dt.timedelta(minutes=15)
+COMMENT_EDITABLE = frozenset({"pending", "published"})  # CommentStatus
+COMMENT_DELETED = "deleted"  # CommentStatus.DELETED
+# The roles an admin gives and takes on the people page; admins themselves are made on the
+# command line (`ideenwerkstatt users set-role`), so nobody locks the platform out by a click.
+ASSIGNABLE_ROLES = (Role.CITIZEN, Role.MODERATOR, Role.ORGANIZER)
+
+
+def is_owner(user, obj) -> bool:
+    """The signed-in person wrote `obj` (anything with an `author_id`: an idea, a comment)."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and obj.author_id is not None
+        and obj.author_id == user.id
+    )
+
+
+def can_view_idea(user, idea) -> bool:
+    """Published ideas for everyone; any other state for its author and moderators."""
+    return idea.status == IDEA_PUBLIC or is_owner(user, idea) or can_moderate(user)
+
+
+def can_edit_idea(user, idea) -> bool:
+    """Moderators at any time; the author while the idea is pending."""
+    if can_moderate(user):
+        return True
+    return is_owner(user, idea) and idea.status in IDEA_EDITABLE_BY_AUTHOR
+
+
+def can_edit_comment(user, comment, now: dt.datetime | None = None) -> bool:
+    """Its author, within 15 minutes of writing it, while it is not hidden or deleted."""
+    now = now or utcnow()
+    return (
+        is_owner(user, comment)
+        and comment.status in COMMENT_EDITABLE
+        and now - comment.created_at <= COMMENT_EDIT_WINDOW
+    )
+
+
+def can_delete_comment(user, comment) -> bool:
+    """Its author, at any time, unless it is already deleted."""
+    return is_owner(user, comment) and comment.status != COMMENT_DELETED
+
+
+def can_edit_theme(user, theme=None) -> bool:
+    """Organizers create, change, order, retire and reactivate themes (any theme)."""
+    return can_organize(user)
+
+
+def can_edit_event(user, event=None) -> bool:
+    """Organizers create and change events and move them through their phases (any event)."""
+    return can_organize(user)
+
+
+def can_invite(user, event=None) -> bool:
+    """Organizers send invitations to events (whether an event takes invitations now is
+    the invitations slice's rule: published and still to come)."""
+    return can_organize(user)
+
+
+def can_change_role(admin, user, role: Role | str | None = None) -> bool:
+    """Admins give or take the citizen, moderator and organizer roles; never their own
+    role, never another admin's, and never the admin role (see ASSIGNABLE_ROLES). Without
+    `role`: whether `user`'s role can be changed by `admin` at all."""
+    return (
+        can_assign_roles(admin)
+        and (role is None or Role(role) in ASSIGNABLE_ROLES)
+        and Role(user.role) is not Role.ADMIN
+        and user.id != admin.id
+    )
+
+
 def require_role(role: Role):
     """View decorator: 401-redirect to login for visitors, 403 for too low a role."""
 
@@ -67,4 +165,10 @@ TEMPLATE_PREDICATES = {
     "can_moderate": can_moderate,
     "can_organize": can_organize,
     "can_assign_roles": can_assign_roles,
+    "can_change_role": can_change_role,
+    "can_view_idea": can_view_idea,
+    "can_edit_idea": can_edit_idea,
+    "is_idea_author": is_owner,
+    "can_edit_comment": can_edit_comment,
+    "can_delete_comment": can_delete_comment,
 }

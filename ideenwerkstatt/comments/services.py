@@ -17,13 +17,12 @@ from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..mail.services import queue_mail
 from ..pagination import PageLinks, page_count
-from ..permissions import PermissionDenied, can_moderate
+from ..permissions import PermissionDenied, can_delete_comment, can_edit_comment, can_moderate
 from ..sanitize import clean_html
 from .models import Comment, CommentStatus
 
 BODY_MIN, BODY_MAX = 2, 3000
 REASON_MIN, REASON_MAX = 3, 2000
-EDIT_WINDOW = dt.timedelta(minutes=15)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -61,30 +60,6 @@ def clean_body(body: str | None) -> str:
             "body",
         )
     return body
-
-
-def is_comment_author(user, comment: Comment) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and comment.author_id is not None
-        and comment.author_id == user.id
-    )
-
-
-def can_edit_comment(user, comment: Comment, now: dt.datetime | None = None) -> bool:
-    """Its author, within 15 minutes of writing it, while it is not hidden or deleted."""
-    now = now or utcnow()
-    return (
-        is_comment_author(user, comment)
-        and comment.status in (CommentStatus.PENDING, CommentStatus.PUBLISHED)
-        and now - comment.created_at <= EDIT_WINDOW
-    )
-
-
-def can_delete_comment(user, comment: Comment) -> bool:
-    """Its author, at any time, unless it is already deleted."""
-    return is_comment_author(user, comment) and comment.status != CommentStatus.DELETED
 
 
 def premoderated(idea: Idea) -> bool:

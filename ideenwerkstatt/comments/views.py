@@ -11,7 +11,7 @@ from ..database import commit
 from ..extensions import db
 from ..ideas import queries
 from ..ideas.forms import ActionForm, RejectForm
-from ..permissions import Role, require_role
+from ..permissions import Role, can_edit_comment, require_role
 from ..urls import redirect_next
 from ..votes.services import vote_state
 from . import services
@@ -27,8 +27,6 @@ def _on_register(state):
     env = state.app.jinja_env.globals
     env["comment_page"] = _comment_page
     env["comments_page_url"] = comments_page_url
-    env["can_edit_comment"] = services.can_edit_comment
-    env["can_delete_comment"] = services.can_delete_comment
     env["new_comment_form"] = CommentForm
     env["new_hide_form"] = HideForm
     register_privacy_hooks()
@@ -132,7 +130,7 @@ def create(idea_id: int):
 @login_required
 def edit(comment_id: int):
     comment = _comment_or_404(comment_id)
-    if not services.can_edit_comment(_me(), comment):
+    if not can_edit_comment(_me(), comment):
         abort(403)
     form = CommentForm(obj=comment)
     if form.validate_on_submit():

@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 from ..auditlog import log_action
 from ..database import utcnow
 from ..extensions import db
-from ..permissions import can_organize
-from ..themes.services import require_organizer, slugify
+from ..permissions import PermissionDenied, can_edit_event, can_organize
+from ..themes.services import slugify
 from .models import PHASE_ORDER, Event, Phase, VotingRule
 from .validation import RETENTION_DAYS_DEFAULT, SLUG_MAX, EventError, clean_event
 
@@ -28,6 +28,11 @@ SLUG_ATTEMPTS = 50
 class PhaseStep(enum.StrEnum):
     NEXT = "next"
     PREVIOUS = "previous"
+
+
+def _require_event_editor(actor) -> None:
+    if not can_edit_event(actor):
+        raise PermissionDenied("organizer role required")
 
 
 # Reading -------------------------------------------------------------------------------
@@ -134,7 +139,7 @@ def create_event(
     `comments_premoderated`: comments on the event's ideas wait for a moderator.
 
     Raises PermissionDenied for non-organizers and EventError with a message per field."""
-    require_organizer(actor)
+    _require_event_editor(actor)
     cleaned = clean_event(
         None,
         dict(
@@ -192,7 +197,7 @@ def update_event(
     a retired theme may stay on an event but not be added anew.
 
     Raises PermissionDenied for non-organizers and EventError with a message per field."""
-    require_organizer(actor)
+    _require_event_editor(actor)
     cleaned = clean_event(
         event,
         dict(
@@ -258,7 +263,7 @@ def change_phase(
 
     Returns the new phase. Raises PermissionDenied for non-organizers and EventError when
     the step is not allowed."""
-    require_organizer(actor)
+    _require_event_editor(actor)
     step = PhaseStep(step)
     # Lock the row on PostgreSQL so two organizers' clicks are applied one after the other
     # (SQLite already serializes writing requests).

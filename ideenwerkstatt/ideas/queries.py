@@ -13,11 +13,10 @@ from werkzeug.exceptions import NotFound
 from ..events.models import Event
 from ..extensions import db
 from ..pagination import PageLinks, page_count
-from ..permissions import can_moderate
+from ..permissions import can_moderate, can_view_idea
 from ..themes.models import Theme
 from .counts import cached_count
 from .models import Idea, IdeaStatus
-from .rules import can_view_idea
 
 SORTS = ("newest", "votes")
 MAX_PER_PAGE = 100

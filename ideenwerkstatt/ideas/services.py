@@ -12,11 +12,10 @@ from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..mail.services import queue_mail
-from ..permissions import PermissionDenied, can_moderate
+from ..permissions import PermissionDenied, can_edit_idea, can_moderate
 from ..sanitize import clean_html
 from ..themes.models import Theme
 from .models import Idea, IdeaStatus
-from .rules import can_edit_idea
 
 TITLE_MIN, TITLE_MAX = 3, 120
 BODY_MIN, BODY_MAX = 10, 5000

@@ -22,13 +22,12 @@ from wtforms.fields.choices import SelectChoice
 from ..database import commit
 from ..events.models import Event, Phase
 from ..extensions import db, limiter
-from ..permissions import Role, can_moderate, require_role
+from ..permissions import Role, can_edit_idea, can_moderate, require_role
 from ..sanitize import stored_html
 from ..themes.models import Theme
 from . import queries, services
 from .forms import ActionForm, FilterForm, IdeaForm, NewIdeaForm, RejectForm
 from .privacy_hooks import register_privacy_hooks
-from .rules import TEMPLATE_PREDICATES, can_edit_idea
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 
@@ -38,7 +37,6 @@ PER_PAGE = 20
 @bp.record_once
 def _on_register(state):
     app = state.app
-    app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["my_ideas"] = queries.ideas_of
     app.jinja_env.globals["endpoint_exists"] = lambda name: name in app.view_functions

@@ -26,7 +26,7 @@ from ..events.models import Event, Phase
 from ..extensions import db
 from ..ideas.models import Idea
 from ..mail.models import OutboxMessage, OutboxStatus
-from ..permissions import PermissionDenied, can_organize
+from ..permissions import PermissionDenied, can_invite
 from ..privacy.models import ConsentChannel
 from ..privacy.services import may_be_invited, withdraw_invitations
 from ..registrations.models import Registration, RegistrationStatus
@@ -56,7 +56,7 @@ def _key_for_user(prefix: str, event_id: int):
     return literal(f"{prefix}:{event_id}:", String) + cast(User.id, String)
 
 
-def can_invite(event: Event, now: dt.datetime | None = None) -> bool:
+def open_for_invitations(event: Event, now: dt.datetime | None = None) -> bool:
     """Invitations go out for published events (not drafts, not closed) still to come."""
     now = now or utcnow()
     return event.phase not in (Phase.DRAFT, Phase.CLOSED) and event.starts_at > now
@@ -173,10 +173,10 @@ def send_invitations(
 
     Raises PermissionDenied unless `organizer` organizes; InvitationError when the event
     is a draft, closed or already begun."""
-    if not can_organize(organizer):
+    if not can_invite(organizer, event):
         raise PermissionDenied("only organizers send invitations")
     now = now or utcnow()
-    if not can_invite(event, now):
+    if not open_for_invitations(event, now):
         raise InvitationError(
             _l("Einladungen gibt es nur für veröffentlichte Veranstaltungen, die noch kommen.")
         )

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..mail.models import OutboxMessage
 from ..mail.services import queue_mail
-from ..permissions import Role, can_moderate
+from ..permissions import Role, can_moderate, roles_from
 from .models import Flag, FlagStatus
 from .services import ModerationError, NotAllowed
 
@@ -184,7 +184,7 @@ def send_flag_digest(now=None) -> int:
         return 0
     moderators = db.session.scalars(
         select(User).where(
-            User.role.in_([Role.MODERATOR, Role.ORGANIZER, Role.ADMIN]),
+            User.role.in_(roles_from(Role.MODERATOR)),
             User.confirmed_at.is_not(None),
         )
     ).all()

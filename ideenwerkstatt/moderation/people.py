@@ -18,11 +18,10 @@ from ..auditlog import Action, log_action
 from ..database import commit
 from ..extensions import db
 from ..ideas.queries import escape_like
-from ..permissions import PermissionDenied, Role, can_assign_roles, require_role
+from ..permissions import PermissionDenied, Role, can_assign_roles, can_change_role, require_role
 
 bp = Blueprint("people", __name__, url_prefix="/organize/people")
 
-ASSIGNABLE = (Role.CITIZEN, Role.MODERATOR, Role.ORGANIZER)
 MAX_RESULTS = 50
 
 
@@ -32,13 +31,13 @@ class RoleChangeRefused(PermissionDenied):
 
 def change_role(admin, user: User, role: Role | str) -> User:
     """Give `user` the citizen, moderator or organizer role; logged with the old and new role.
-    Rule: only admins; an admin's own role and other admins' roles are not changed here (use
-    `ideenwerkstatt users set-role`), so nobody locks the platform out by a click.
+    Rule: permissions.can_change_role (only admins; an admin's own role and other admins'
+    roles are not changed here: `ideenwerkstatt users set-role`).
     Raises RoleChangeRefused, ValueError (unknown role)."""
     role = Role(role)
     if not can_assign_roles(admin):
         raise RoleChangeRefused(_("Nur die Administration kann Rollen vergeben."))
-    if role not in ASSIGNABLE or user.role == Role.ADMIN or user.id == admin.id:
+    if not can_change_role(admin, user, role):
         raise RoleChangeRefused(_("Diese Rolle kann hier nicht geändert werden."))
     if user.role != role:
         old = user.role

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auditlog import log_action
 from ..extensions import db
-from ..permissions import PermissionDenied, can_organize
+from ..permissions import PermissionDenied, can_edit_theme
 from .models import Theme
 
 NAME_MAX = 80
@@ -51,9 +51,8 @@ def slugify(text: str, max_length: int) -> str:
     return slug[:max_length].rstrip("-")
 
 
-def require_organizer(actor) -> None:
-    """Raise PermissionDenied unless `actor` may manage themes and events."""
-    if not can_organize(actor):
+def _require_theme_editor(actor) -> None:
+    if not can_edit_theme(actor):
         raise PermissionDenied("organizer role required")
 
 
@@ -103,7 +102,7 @@ def create_theme(
     Raises PermissionDenied for non-organizers, ThemeError for an empty or too long name
     and when a theme with the same slug exists (the unique constraint decides, so two
     organizers creating the same theme at once cannot both succeed)."""
-    require_organizer(actor)
+    _require_theme_editor(actor)
     name_de, name_en = _clean_names(name_de, name_en)
     slug = slugify(name_de, SLUG_MAX)
     if not slug:
@@ -147,7 +146,7 @@ def update_theme(
     """Change names and descriptions. The slug stays as it was, so links keep working.
 
     Raises PermissionDenied for non-organizers, ThemeError for an empty or too long name."""
-    require_organizer(actor)
+    _require_theme_editor(actor)
     theme.name_de, theme.name_en = _clean_names(name_de, name_en)
     theme.description_de = (description_de or "").strip()
     theme.description_en = (description_en or "").strip()
@@ -162,7 +161,7 @@ def move_theme(actor, theme: Theme, direction: Direction | str) -> bool:
     Returns False (and changes nothing) when the theme is already first or last.
 
     Raises PermissionDenied for non-organizers, ValueError for an unknown direction."""
-    require_organizer(actor)
+    _require_theme_editor(actor)
     direction = Direction(direction)
     themes = all_themes()
     index = themes.index(theme)
@@ -179,7 +178,7 @@ def move_theme(actor, theme: Theme, direction: Direction | str) -> bool:
 def retire_theme(actor, theme: Theme) -> Theme:
     """Retire a theme: it keeps its ideas and its page, but is no longer offered for new
     ideas or events, nor listed on the start page. Raises PermissionDenied."""
-    require_organizer(actor)
+    _require_theme_editor(actor)
     theme.active = False
     db.session.flush()
     log_action(actor, "theme.retire", theme)
@@ -188,7 +187,7 @@ def retire_theme(actor, theme: Theme) -> Theme:
 
 def reactivate_theme(actor, theme: Theme) -> Theme:
     """Offer a retired theme again. Raises PermissionDenied."""
-    require_organizer(actor)
+    _require_theme_editor(actor)
     theme.active = True
     db.session.flush()
     log_action(actor, "theme.reactivate", theme)

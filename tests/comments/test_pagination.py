@@ -15,7 +15,7 @@ from ideenwerkstatt.comments import services
 from ideenwerkstatt.comments.models import Comment, CommentStatus
 from ideenwerkstatt.database import utcnow
 from ideenwerkstatt.extensions import db
-from ideenwerkstatt.permissions import can_moderate
+from ideenwerkstatt.permissions import can_moderate, is_owner
 
 from ..factories import make_idea, make_user
 from ..ideas.test_query_count import count_statements, statements_for
@@ -61,7 +61,7 @@ def reference_thread(viewer, idea):
     def visible(c):
         if c.status == CommentStatus.PUBLISHED or moderator:
             return True
-        return c.status == CommentStatus.PENDING and services.is_comment_author(viewer, c)
+        return c.status == CommentStatus.PENDING and is_owner(viewer, c)
 
     replies = {}
     for c in rows:
