@@ -207,3 +207,10 @@ def test_models_and_services_load_without_any_view():
     views = {name for name in loaded if name.startswith(PACKAGE) and name.endswith("views")}
     assert not views, f"views loaded with models and services: {sorted(views)}"
     assert not web & loaded, f"blueprint modules loaded: {sorted(web & loaded)}"
+
+
+def test_the_readme_layout_names_every_feature_folder():
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    listed = {line[3:].split("/`", 1)[0] for line in layout.splitlines() if line.startswith("- `")}
+    assert listed == set(FEATURES)
