@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from ..database import utcnow
 from ..extensions import db
 from .delivery import dispatch_after_commit
-from .message import UnsafeHeaderValue, check_header_value  # noqa: F401  (for queue_mail's callers)
+from .message import UnsafeHeaderValue, check_header_value  # noqa: F401  (queue_mail raises it)
 from .models import OutboxMessage, OutboxStatus
 
 
