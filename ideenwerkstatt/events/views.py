@@ -6,8 +6,15 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from ..ideas.queries import list_ideas
-from ..summaries.services import latest_published_summaries
+from ..permissions import can_moderate
+from ..summaries import document as summary_document
+from ..summaries.services import (
+    latest_published_summaries,
+    published_event_ids,
+    summary_for_event,
+)
 from . import services
+from .models import Phase
 from .presentation import TEMPLATE_GLOBALS
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -30,6 +37,7 @@ def index():
         upcoming=upcoming,
         past=past,
         latest_summaries=latest_published_summaries(),
+        result_events=published_event_ids(e.id for e in upcoming + past),
     )
 
 
@@ -44,7 +52,20 @@ def detail(slug: str):
         page=_page_number(),
         per_page=IDEAS_PER_PAGE,
     )
-    return render_template("events/detail.html", event=event, ideas=ideas)
+    # The published result leads the page; a closed event without one says it is coming,
+    # and moderators get the way to start it (the draft, if any, only for them).
+    result = summary_document.published_document(event)
+    draft = None
+    if result is None and event.phase == Phase.CLOSED and can_moderate(current_user):
+        draft = summary_for_event(event)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        ideas=ideas,
+        result=result,
+        top_ideas=summary_document.top_items(result) if result else [],
+        draft_summary=draft,
+    )
 
 
 def _page_number() -> int:

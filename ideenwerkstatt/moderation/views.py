@@ -106,6 +106,7 @@ def queue():
     _filter_choices(form)
     form.validate()
     queue = services.moderation_queue(event_id=form.event.data, theme_id=form.theme.data)
+    from ..summaries.services import events_awaiting_summary  # imports moderation.log
     from .flags import open_flags
 
     flagged = open_flags()
@@ -115,6 +116,7 @@ def queue():
         form=form,
         queue=queue,
         flagged=flagged,
+        awaiting_results=events_awaiting_summary(),
         action_form=ActionForm(),
         here=request.full_path.rstrip("?"),
     )
