@@ -71,7 +71,7 @@ def og_locale(locale: str) -> str:
 def default_description() -> str:
     return gettext(
         "Bürger*innen sammeln Ideen für ihre Stadt, stimmen gemeinsam darüber ab und sehen, "
-        "was aus ihren Vorschlägen wird: die Ideenwerkstatt mit Veranstaltungen vor Ort."
+        "was aus ihren Vorschlägen wird."
     )
 
 
