@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .privacy.views import bp as privacy_bp
     from .registrations.views import bp as registrations_bp
     from .registrations.views import organize_bp as registrations_organize_bp
+    from .seo.views import bp as seo_bp
     from .summaries.views import bp as summaries_bp
     from .themes.views import bp as themes_bp
     from .votes.views import bp as votes_bp
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(flags_bp)
+    app.register_blueprint(seo_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -27,9 +27,8 @@ PHASE_EXPLANATIONS = {
     Phase.VOTING: _l(
         "Jetzt wird abgestimmt: Unterstützen Sie die Ideen, die Ihnen am wichtigsten sind."
     ),
-    Phase.CLOSED: _l(
-        "Die Veranstaltung ist abgeschlossen. Ideen und Stimmen werden jetzt ausgewertet."
-    ),
+    # What comes next (the result, or that it is being put together) the event page says.
+    Phase.CLOSED: _l("Die Veranstaltung ist abgeschlossen."),
 }
 
 

@@ -21,6 +21,7 @@ from ..ideas import services as ideas
 from ..ideas.models import Idea
 from ..mail.cli import register_before_delivery
 from ..permissions import Role, require_role
+from ..summaries.services import events_awaiting_summary
 from ..themes.models import Theme
 from ..urls import redirect_next
 from . import flags, outcomes, services
@@ -106,6 +107,7 @@ def queue():
         form=form,
         queue=queue,
         flagged=flagged,
+        awaiting_results=events_awaiting_summary(),
         action_form=ActionForm(),
         here=request.full_path.rstrip("?"),
     )

@@ -10,7 +10,7 @@ from ..events.services import current_events
 from ..extensions import db
 from ..i18n import LOCALE_SESSION_KEY
 from ..privacy import inventory
-from ..summaries.services import latest_published_summaries
+from ..summaries.services import latest_published_summaries, published_event_ids
 from ..themes.services import active_themes
 from ..urls import redirect_next
 
@@ -27,11 +27,13 @@ LEGAL_PAGES = {
 
 @bp.get("/")
 def index():
+    events = current_events()
     return render_template(
         "pages/index.html",
-        current_events=current_events(),
+        current_events=events,
         active_themes=active_themes(),
         latest_summaries=latest_published_summaries(),
+        result_events=published_event_ids(e.id for e in events),
     )
 
 

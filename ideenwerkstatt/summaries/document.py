@@ -11,7 +11,7 @@ from ..ideas.models import Idea, IdeaStatus
 from ..opendata import LICENSE, iso_utc
 from ..sanitize import stored_html
 from . import services
-from .models import Summary, SummaryStatus
+from .models import Summary
 
 CSV_COLUMNS = ("position", "id", "title", "theme", "vote_count", "note", "url")
 
@@ -56,12 +56,10 @@ def _build(event: Event, summary: Summary, data: dict, updated_at, *, draft: boo
 
 def published_document(event: Event) -> dict | None:
     """The latest published version of the event's summary, or None when there is none."""
-    summary = services.summary_for_event(event)
-    if summary is None or summary.status != SummaryStatus.PUBLISHED:
+    found = services.published_version(event)
+    if found is None:
         return None
-    version = services.latest_version(summary)
-    if version is None:
-        return None
+    summary, version = found
     return _build(event, summary, version.snapshot, version.created_at, draft=False)
 
 
@@ -71,6 +69,12 @@ def draft_document(event: Event) -> dict | None:
     if summary is None:
         return None
     return _build(event, summary, services.snapshot(summary), summary.updated_at, draft=True)
+
+
+def top_items(document: dict, count: int = 3) -> list[dict]:
+    """The result's ideas with the most votes (ties: their place in the result), for the
+    event page's preview of the result."""
+    return sorted(document["items"], key=lambda i: (-i["vote_count"], i["position"]))[:count]
 
 
 def theme_groups(document: dict, locale: str) -> list[dict]:

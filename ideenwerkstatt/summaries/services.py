@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, select, union
+from sqlalchemy import distinct, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -159,6 +159,64 @@ def latest_version(summary: Summary) -> SummaryVersion | None:
             SummaryVersion.summary_id == summary.id, SummaryVersion.version == summary.version
         )
     )
+
+
+def published_version(event: Event) -> tuple[Summary, SummaryVersion] | None:
+    """The event's published summary with its latest version, in one query; None when the
+    event has no published summary."""
+    row = db.session.execute(
+        select(Summary, SummaryVersion)
+        .join(
+            SummaryVersion,
+            (SummaryVersion.summary_id == Summary.id) & (SummaryVersion.version == Summary.version),
+        )
+        .where(Summary.event_id == event.id, Summary.status == SummaryStatus.PUBLISHED)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def published_event_ids(event_ids) -> set[int]:
+    """Which of these events have a published summary (one query, for lists of events)."""
+    event_ids = list(event_ids)
+    if not event_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Summary.event_id).where(
+                Summary.event_id.in_(event_ids), Summary.status == SummaryStatus.PUBLISHED
+            )
+        )
+    )
+
+
+def events_awaiting_summary() -> list[tuple[Event, Summary | None]]:
+    """Closed events whose result is not public yet: no summary at all, or a draft never
+    published. Most recently ended first; for the moderators' queue."""
+    return [
+        (event, summary)
+        for event, summary in db.session.execute(
+            select(Event, Summary)
+            .outerjoin(Summary, Summary.event_id == Event.id)
+            .where(
+                Event.phase == Phase.CLOSED,
+                or_(Summary.id.is_(None), Summary.status != SummaryStatus.PUBLISHED),
+            )
+            .order_by(Event.ends_at.desc(), Event.id.desc())
+        )
+    ]
+
+
+def idea_result(idea: Idea) -> dict | None:
+    """The published result of the idea's event, for the idea's page: {"summary",
+    "included"} (whether the latest version lists the idea), or None when there is none."""
+    if idea.event_id is None:
+        return None
+    found = published_version(idea.event)
+    if found is None:
+        return None
+    summary, version = found
+    included = any(item["id"] == idea.id for item in version.snapshot["items"])
+    return {"summary": summary, "included": included}
 
 
 def summaries_for_idea(idea: Idea) -> list[Summary]:

@@ -35,6 +35,7 @@ bp = Blueprint("summaries", __name__)
 @bp.record_once
 def _template_globals(state):
     state.app.jinja_env.globals["summaries_for_idea"] = services.summaries_for_idea
+    state.app.jinja_env.globals["idea_result"] = services.idea_result
 
 
 def _messages() -> dict[str, str]:
@@ -71,8 +72,16 @@ def _document(event):
 
 @bp.get("/events/<slug>/summary")
 def show(slug: str):
+    """The published result. Before publication: a 404 for everyone but moderators, who see
+    the draft as a preview, or (no draft yet) are sent to the curation page."""
     event = _event(slug)
-    document = _document(event)
+    document = summary_document.published_document(event)
+    if document is None:
+        if not can_moderate(current_user):
+            abort(404)
+        document = summary_document.draft_document(event)
+        if document is None:
+            return redirect(url_for("summaries.edit", slug=slug))
     locale = str(get_locale())
     return render_template(
         "summaries/show.html",

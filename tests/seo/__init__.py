@@ -1,0 +1,1 @@
+"""Tests of what search engines and link previews see."""
