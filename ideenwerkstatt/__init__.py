@@ -42,6 +42,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         [FileSystemLoader(str(instance_path / "templates")), app.jinja_loader]
     )
 
+    from .routing import IdConverter
+
+    # Before any blueprint adds a route: every <int:...> stops at the largest possible id.
+    app.url_map.converters["int"] = IdConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)

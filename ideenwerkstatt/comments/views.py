@@ -12,6 +12,7 @@ from ..extensions import db
 from ..ideas import queries
 from ..ideas.forms import ActionForm, RejectForm
 from ..permissions import Role, require_role
+from ..routing import parse_id
 from . import services
 from .forms import CommentForm, HideForm
 from .models import Comment
@@ -92,11 +93,8 @@ def create(idea_id: int):
     if form.validate_on_submit():
         parent = None
         if form.parent.data:
-            parent = (
-                db.session.get(Comment, int(form.parent.data))
-                if form.parent.data.isdigit()
-                else None
-            )
+            parent_id = parse_id(form.parent.data)
+            parent = db.session.get(Comment, parent_id) if parent_id is not None else None
             if parent is None:
                 abort(400)
         try:

@@ -14,6 +14,7 @@ from ..comments.models import Comment
 from ..database import commit
 from ..extensions import db
 from ..ideas.models import Idea
+from ..routing import parse_id
 from . import flags
 from .services import ModerationError, NotAllowed
 
@@ -50,9 +51,8 @@ def _idea_url(obj) -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    try:
-        object_id = int(request.values.get("object_id", ""))
-    except ValueError:
+    object_id = parse_id(request.values.get("object_id"))
+    if object_id is None:
         abort(404)
     kind = request.values.get("kind", "")
     obj = _target(kind, object_id)

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..ideas import services as ideas
 from ..ideas.models import Idea
 from ..permissions import Role, require_role
+from ..routing import parse_id, parse_page
 from ..themes.models import Theme
 from . import services
 from .forms import (
@@ -124,7 +125,7 @@ def queue():
 def bulk_approve():
     if not ActionForm().validate_on_submit():
         abort(400)
-    ids = [i for i in request.form.getlist("idea_ids") if i.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("idea_ids")) if i is not None]
     if not ids:
         flash(_("Bitte wählen Sie mindestens eine Idee aus."), "error")
         return _back()
@@ -409,10 +410,10 @@ def log():
         SelectChoice(a, services.action_label(a)) for a in services.log_actions()
     ]
     form.validate()
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
+    page = parse_page(request.args.get("page"))
+    if page is None:
         abort(404)
+    page = max(1, page)
     until = (
         form.until.data + dt.timedelta(days=1)
         if form.until.data and not form.until.errors
