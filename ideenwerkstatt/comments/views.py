@@ -3,12 +3,21 @@ the moderators' approve, hide and restore live under /moderation/comments."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..database import commit
-from ..extensions import db
+from ..extensions import db, limiter
 from ..ideas import queries
 from ..ideas.forms import ActionForm, RejectForm
 from ..permissions import Role, require_role
@@ -83,8 +92,23 @@ def show(comment_id: int):
     return redirect(comment_url(viewer, comment))
 
 
+def _comments_limit() -> str:
+    return current_app.config["RATELIMIT_COMMENTS"]
+
+
+def _account() -> str:
+    # Per account (one person, many devices); the route is for signed-in people only.
+    return f"user:{current_user.id}"
+
+
 @bp.post("/ideas/<int:idea_id>/comments")
 @login_required
+@limiter.limit(
+    _comments_limit,
+    key_func=_account,
+    # Only comments taken in count: a form sent back with errors costs nothing.
+    deduct_when=lambda response: response.status_code < 400,
+)
 def create(idea_id: int):
     from ..votes.services import vote_state
 
