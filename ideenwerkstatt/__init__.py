@@ -89,9 +89,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
-    from .accounts.services import user_for_session_token
+    from .accounts.services import prepare_dummy_hash, user_for_session_token
 
     login_manager.user_loader(user_for_session_token)
+    prepare_dummy_hash(app.config["PASSWORD_HASH_METHOD"])
 
     from . import mail
 
