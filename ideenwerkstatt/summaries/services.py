@@ -311,11 +311,32 @@ def snapshot(summary: Summary) -> dict:
     }
 
 
+def check_pdf(summary: Summary) -> None:
+    """Render the working copy's PDF in every language, as the public download will.
+    Raises SummaryError("pdf-failed") when it cannot be made: nothing is published whose
+    download would fail."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from .document import draft_document
+    from .pdf import render_pdf
+
+    document = draft_document(summary.event)
+    for locale in current_app.config["LANGUAGES"]:
+        try:
+            with force_locale(locale):
+                render_pdf(document, locale)
+        except Exception as exc:  # whatever fails in the renderer: refuse, and say so
+            current_app.logger.exception("summary %s: the PDF cannot be made", summary.id)
+            raise SummaryError("pdf-failed") from exc
+
+
 def publish_summary(summary: Summary, actor) -> SummaryVersion:
     """Publish the working copy as a new version (1, 2, …) and make it public. Raises
-    SummaryError when the event is no longer closed."""
+    SummaryError when the event is no longer closed or its PDF cannot be made."""
     if summary.event.phase != Phase.CLOSED:
         raise SummaryError("event-not-closed")
+    check_pdf(summary)
     now = utcnow()
     first = summary.status != SummaryStatus.PUBLISHED
     summary.version += 1

@@ -52,6 +52,10 @@ def _messages() -> dict[str, str]:
         "not-selected": _("Diese Idee ist nicht im Ergebnis."),
         "not-available": _("Diese Idee kann nicht ins Ergebnis aufgenommen werden."),
         "already-selected": _("Diese Idee ist schon im Ergebnis."),
+        "pdf-failed": _(
+            "Das PDF des Ergebnisses lässt sich nicht erzeugen, deshalb ist nichts "
+            "veröffentlicht. Bitte prüfen Sie Einleitung und Fazit."
+        ),
     }
 
 
