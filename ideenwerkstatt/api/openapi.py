@@ -33,7 +33,7 @@ an empty list still has page 1. A filter that matches nothing (also an unknown t
 event) gives an empty list.
 The `Link` header also carries `rel="prev"` and `rel="next"` links, and `X-Total-Count` the
 total. A parameter given with an empty value (`theme=`) counts as absent; unknown
-parameters are ignored; a malformed one answers 400 with a message.
+parameters are ignored; a malformed one, or one given twice, answers 400 with a message.
 
 **CSV**: `?format=csv` on a list gives the same rows, filters and order as `text/csv;
 charset=utf-8` (RFC 4180: comma, double quotes, CRLF, a header row, no byte order mark).
@@ -351,6 +351,7 @@ PARAMETERS = {
         "name": "format",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "`json` (default) or `csv`.",
         "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
     },
@@ -358,6 +359,7 @@ PARAMETERS = {
         "name": "page",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "The page, from 1. Past the last page: 404.",
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
     },
@@ -365,6 +367,7 @@ PARAMETERS = {
         "name": "per_page",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": (
             f"Rows per page, 1 to {CSV_MAX_ROWS}: a JSON page holds at most {MAX_PER_PAGE} "
             f"(default {DEFAULT_PER_PAGE}; a larger value gives pages of {MAX_PER_PAGE}), a CSV "
@@ -376,6 +379,7 @@ PARAMETERS = {
         "name": "theme",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "Only ideas of the theme with this slug (retired themes too). "
         "No such theme: an empty list.",
         "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH},
@@ -384,6 +388,7 @@ PARAMETERS = {
         "name": "event",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "Only ideas of the event with this slug. No such (public) event: "
         "an empty list.",
         "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH},
@@ -392,6 +397,7 @@ PARAMETERS = {
         "name": "q",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "Free-text search: every word must appear in the title or the text "
         "(case-insensitive; the first 8 words count).",
         "schema": {"type": "string", "maxLength": MAX_Q_LENGTH},
@@ -400,6 +406,7 @@ PARAMETERS = {
         "name": "sort",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "`newest` (default: newest first) or `votes` (most votes first); "
         "ties go to the higher id.",
         "schema": {"type": "string", "enum": ["newest", "votes"], "default": "newest"},

@@ -36,7 +36,11 @@ def bad(message: str) -> BadRequest:
 
 def _value(args: MultiDict, name: str) -> str | None:
     # An empty value counts as absent: an HTML filter form sends `theme=` for "all themes".
-    value = args.get(name, "")
+    # Each parameter is one value: `page=1&page=2` is a question without an answer.
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise bad(f"{name} may be given only once.")
+    value = values[0] if values else ""
     return value if value != "" else None
 
 

@@ -266,6 +266,8 @@ def test_ideas_pagination_and_links(api):
         ("per_page=abc", "per_page must be a whole number."),
         ("per_page=1.5", "per_page must be a whole number."),
         ("page=0", "page must be from 1 to 2147483647."),
+        ("page=1&page=2", "page may be given only once."),
+        ("per_page=&per_page=", "per_page may be given only once."),
         ("page=99999999999999999999", "page must be from 1 to 2147483647."),
         ("page=abc", "page must be a whole number."),
         ("page=-1", "page must be a whole number."),
