@@ -20,10 +20,11 @@ from ideenwerkstatt.extensions import db
 from ideenwerkstatt.summaries import services as summaries
 from tests.factories import make_event, make_idea, make_theme, make_user, make_vote
 
-# Examples per operation and phase: enough to find what the coverage phase misses, small
-# enough for a suite that runs twice (SQLite and PostgreSQL).
-MAX_EXAMPLES = 30
-TIME_BUDGET = 60  # seconds: schemathesis stops generating after this
+# Examples per operation and phase (examples, coverage, fuzzing, stateful): enough to find
+# what the coverage phase misses, few enough for a suite that runs twice (SQLite and
+# PostgreSQL): about 1,000 requests in 15-20 s.
+MAX_EXAMPLES = 50
+TIMEOUT = 300  # seconds: a hung run fails instead of blocking the suite
 
 
 def _seed() -> None:
@@ -86,11 +87,6 @@ def test_the_api_keeps_its_openapi_contract(live_api, tmp_path):
             "all",
             "--max-examples",
             str(MAX_EXAMPLES),
-            "--max-time",
-            str(TIME_BUDGET),
-            # The stateful phase only chains the same GETs (over a minute): left out.
-            "--phases",
-            "examples,coverage,fuzzing",
             "--seed",
             "11",
             "--workers",
@@ -102,11 +98,11 @@ def test_the_api_keeps_its_openapi_contract(live_api, tmp_path):
         ],
         capture_output=True,
         text=True,
-        timeout=TIME_BUDGET + 120,
+        timeout=TIMEOUT,
         env=env,
         cwd=tmp_path,
         check=False,
     )
     (tmp_path / "schemathesis.txt").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
-    assert "No issues found" in result.stdout or "passed" in result.stdout
+    assert " passed" in result.stdout and "failed" not in result.stdout
