@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import config as config_module
@@ -157,7 +157,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values.lists())
+
+
 def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul():
+        # No page or parameter takes a NUL character, and PostgreSQL cannot even compare
+        # text with one (the query would fail: a 500). A path with one names nothing (404);
+        # a query or form value with one is malformed (400).
+        if "\x00" in request.path:
+            abort(404)
+        if _has_nul(request.args) or (
+            request.method not in SAFE_METHODS and _has_nul(request.form)
+        ):
+            abort(400)
+
     @app.before_request
     def _mark_writes():
         # Requests that change things begin their transaction as writers (see database.py).

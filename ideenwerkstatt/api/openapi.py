@@ -277,6 +277,10 @@ ERROR = {
 }
 
 
+# A NUL character in any parameter is refused (400): no text here holds one.
+NO_NUL = "^[^\\x00]*$"
+
+
 def list_schema(item: str) -> dict:
     return {
         "type": "object",
@@ -382,7 +386,7 @@ PARAMETERS = {
         "allowEmptyValue": True,
         "description": "Only ideas of the theme with this slug (retired themes too). "
         "No such theme: an empty list.",
-        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH},
+        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH, "pattern": NO_NUL},
     },
     "event": {
         "name": "event",
@@ -391,7 +395,7 @@ PARAMETERS = {
         "allowEmptyValue": True,
         "description": "Only ideas of the event with this slug. No such (public) event: "
         "an empty list.",
-        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH},
+        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH, "pattern": NO_NUL},
     },
     "q": {
         "name": "q",
@@ -400,7 +404,7 @@ PARAMETERS = {
         "allowEmptyValue": True,
         "description": "Free-text search: every word must appear in the title or the text "
         "(case-insensitive; the first 8 words count).",
-        "schema": {"type": "string", "maxLength": MAX_Q_LENGTH},
+        "schema": {"type": "string", "maxLength": MAX_Q_LENGTH, "pattern": NO_NUL},
     },
     "sort": {
         "name": "sort",
@@ -560,8 +564,8 @@ SPEC = {
         "responses": {
             "BadRequest": error_response(
                 "A malformed parameter (a page or per_page that is no whole number or out of "
-                "range, an unknown format or sort, a too long theme, event or q); `message` "
-                "says which and why."
+                "range, an unknown format or sort, a too long theme, event or q, a NUL "
+                "character, a parameter given twice); `message` says which and why."
             ),
             "PastLastPage": error_response("The page is past the last one."),
             # Written by the HTTP server, not the API: no JSON body and no headers promised.
