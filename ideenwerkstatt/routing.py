@@ -1,17 +1,18 @@
 """Ids in URLs, paths and query strings alike: a number no database row can have is a 404.
 
-SQLite and PostgreSQL keep ids as signed 64-bit integers; a larger number makes SQLite's
-driver raise OverflowError (a 500) before the query runs. The `int` converter below replaces
-Werkzeug's for the whole app (create_app installs it before any blueprint adds a route), so
-every `<int:...>` in a route refuses such numbers while matching: no route sees them.
+Every id column is an INTEGER: 32 bits on PostgreSQL (which refuses to compare a larger
+number with one: "integer out of range", a 500), 64 on SQLite (whose driver raises
+OverflowError beyond that, also a 500). The `int` converter below replaces Werkzeug's for
+the whole app (create_app installs it before any blueprint adds a route), so every
+`<int:...>` in a route refuses a number beyond MAX_ID while matching: no view sees one.
 """
 
 from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-# The largest signed 64-bit integer: no row of ours has a larger id.
-MAX_ID = 2**63 - 1
+# The largest INTEGER on PostgreSQL (signed 32 bits): no row of ours has a larger id.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
@@ -25,14 +26,14 @@ class IdConverter(IntegerConverter):
 def parse_id(value: str | None) -> int | None:
     """An id from a query string or form field ("17"), or None when it is not one: anything
     but ASCII digits, or a number larger than any id can be."""
-    if not value or not value.isascii() or not value.isdigit() or len(value) > 19:
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 20:
         return None
     number = int(value)
     return number if number <= MAX_ID else None
 
 
 # No list has this many pages; a larger ?page= would only overflow the query's OFFSET.
-MAX_PAGE = 2**31 - 1
+MAX_PAGE = MAX_ID
 
 
 def parse_page(value: str | None) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+from ..routing import MAX_ID
 from .params import (
     CSV_MAX_ROWS,
     DEFAULT_PER_PAGE,
@@ -427,7 +428,7 @@ PARAMETERS = {
         "in": "path",
         "required": True,
         "description": "The idea's id.",
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     },
 }
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
+from ..routing import MAX_ID
+
 FORMATS = ("json", "csv")
 SORTS = ("newest", "votes")
 DEFAULT_PER_PAGE = 20
@@ -19,7 +21,7 @@ MAX_Q_LENGTH = 200
 MAX_SLUG_LENGTH = 80
 # No list has more pages; a larger page number is a 400 (the document says so), not an
 # OFFSET the database cannot take.
-MAX_PAGE = 2**31 - 1
+MAX_PAGE = MAX_ID
 _DIGITS = re.compile(r"[0-9]+")
 
 
