@@ -177,9 +177,9 @@ def format_address(display_name: str, addr_spec: str) -> str:
 
 def _display_name(name: str, utf8: bool) -> str:
     """A display name as a quoted string when that reads back as it is, else as ONE encoded
-    word: the email package (and some mail programs) put a space between two encoded words
-    in a name, so a name is never split, even past RFC 2047's 75 characters (a display name
-    has at most 60; the line stays under 998 octets, or the mail is refused)."""
+    word: Python's email package reads a space between two encoded words in a name (RFC 2047
+    says to drop it), so a name is never split, even past RFC 2047's 75 characters (display
+    names have at most 60; the line stays under 998 octets, or the mail is refused)."""
     plain = "=?" not in name and name.isprintable() and name == " ".join(name.split())
     if plain and (name.isascii() or utf8):
         escaped = name.replace("\\", "\\\\").replace('"', '\\"')
