@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import config as config_module
@@ -42,6 +42,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         [FileSystemLoader(str(instance_path / "templates")), app.jinja_loader]
     )
 
+    from .routing import IdConverter
+
+    # Before any blueprint adds a route: every <int:...> stops at the largest possible id.
+    app.url_map.converters["int"] = IdConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -85,9 +89,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
-    from .accounts.services import user_for_session_token
+    from .accounts.services import prepare_dummy_hash, user_for_session_token
 
     login_manager.user_loader(user_for_session_token)
+    prepare_dummy_hash(app.config["PASSWORD_HASH_METHOD"])
 
     from .mail.services import init_app as init_mail
 
@@ -156,7 +161,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values.lists())
+
+
 def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul():
+        # No page or parameter takes a NUL character, and PostgreSQL cannot even compare
+        # text with one (the query would fail: a 500). A path with one names nothing (404);
+        # a query or form value with one is malformed (400).
+        if "\x00" in request.path:
+            abort(404)
+        if _has_nul(request.args) or (
+            request.method not in SAFE_METHODS and _has_nul(request.form)
+        ):
+            abort(400)
+
     @app.before_request
     def _mark_writes():
         # Requests that change things begin their transaction as writers (see database.py).

@@ -107,6 +107,7 @@ def build_config(instance_path: Path) -> dict:
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "10 per hour"),
         "RATELIMIT_IDEAS": os.environ.get("RATELIMIT_IDEAS", "10 per hour"),
         "RATELIMIT_VOTES": os.environ.get("RATELIMIT_VOTES", "60 per minute"),
+        "RATELIMIT_COMMENTS": os.environ.get("RATELIMIT_COMMENTS", "10 per minute;100 per day"),
         # Spam defence on public forms, without CAPTCHAs or third parties.
         "FORM_MIN_FILL_SECONDS": 3,
         # This many open flags hide an idea or comment until a moderator decides.

@@ -153,14 +153,13 @@ def _seed_accounts(created) -> dict:
     from .privacy.services import consent_text_row, record_consent
 
     accounts = {}
-    password_hash = None
     for email, role, display_name in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            password_hash = password_hash or hash_password(DEMO_PASSWORD)
             user = User(
                 email=email,
-                password_hash=password_hash,
+                # Each account its own salt: one shared hash would show they share a password.
+                password_hash=hash_password(DEMO_PASSWORD),
                 role=Role(role),
                 display_name=display_name,
                 locale="de",

@@ -156,6 +156,13 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
+def prepare_dummy_hash(method: str) -> None:
+    """Build the hash that unknown addresses are checked against now (create_app calls it),
+    so that the first login for an unknown address is not slower than any other: the time
+    an answer takes says nothing about whether the address has an account."""
+    _dummy_hash(method)
+
+
 def _needs_rehash(password_hash: str) -> bool:
     # Werkzeug hashes read "<method>$<salt>$<hash>", e.g. "scrypt:131072:8:1$…".
     return password_hash.split("$", 1)[0] != current_app.config["PASSWORD_HASH_METHOD"]

@@ -4,6 +4,8 @@ guessing one person's password from many addresses is as slow as from one."""
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 
 import limits
 from flask import current_app
@@ -49,3 +51,14 @@ def record_login_failure(email: str) -> None:
         limiter.limiter.hit(_limit(), _key(email))
     except Exception:  # storage down: see above
         current_app.logger.exception("login failure counter unavailable")
+
+
+def retry_after(email: str) -> int:
+    """Seconds until the address may try again (for Retry-After); the window's length
+    when the counter cannot say."""
+    limit = _limit()
+    try:
+        stats = limiter.limiter.get_window_stats(limit, _key(email))
+    except Exception:  # storage down: see above
+        return limit.get_expiry()
+    return max(1, math.ceil(stats.reset_time - time.time()))

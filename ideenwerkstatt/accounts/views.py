@@ -190,7 +190,7 @@ def login():
         email = form.email.data
         if throttle.login_failures_exceeded(email):
             # Refused without looking at the password: guessing is paused for this account.
-            abort(429)
+            abort(429, retry_after=throttle.retry_after(email))
         user = services.authenticate(email, form.password.data)
         if user is None:
             throttle.record_login_failure(email)

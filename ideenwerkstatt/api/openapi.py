@@ -6,7 +6,15 @@ from __future__ import annotations
 import copy
 
 from ..opendata import LICENSE_URL
-from .params import CSV_MAX_ROWS, DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_Q_LENGTH, MAX_SLUG_LENGTH
+from ..routing import MAX_ID
+from .params import (
+    CSV_MAX_ROWS,
+    DEFAULT_PER_PAGE,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_Q_LENGTH,
+    MAX_SLUG_LENGTH,
+)
 from .serialize import EVENT_COLUMNS, IDEA_COLUMNS, THEME_COLUMNS
 
 DESCRIPTION = f"""\
@@ -20,11 +28,14 @@ account id appears anywhere.
 header, and every JSON object or list in a `license` field.
 
 **Lists** answer `{{"items": [...], "page": 1, "per_page": {DEFAULT_PER_PAGE}, "total": 123,
-"license": {{...}}}}`. `page` starts at 1; `per_page` is 1 to {MAX_PER_PAGE} (default
-{DEFAULT_PER_PAGE}). A page past the last one answers 404; an empty list still has page 1.
+"license": {{...}}}}`. `page` starts at 1; a JSON page holds 1 to {MAX_PER_PAGE} rows
+(default {DEFAULT_PER_PAGE}; a larger `per_page`, up to {CSV_MAX_ROWS}, gives pages of
+{MAX_PER_PAGE}, and the answer's `per_page` says so). A page past the last one answers 404;
+an empty list still has page 1. A filter that matches nothing (also an unknown theme or
+event) gives an empty list.
 The `Link` header also carries `rel="prev"` and `rel="next"` links, and `X-Total-Count` the
 total. A parameter given with an empty value (`theme=`) counts as absent; unknown
-parameters are ignored; a malformed one answers 400 with a message.
+parameters are ignored; a malformed one, or one given twice, answers 400 with a message.
 
 **CSV**: `?format=csv` on a list gives the same rows, filters and order as `text/csv;
 charset=utf-8` (RFC 4180: comma, double quotes, CRLF, a header row, no byte order mark).
@@ -43,7 +54,9 @@ return gets a leading `'`, so that no spreadsheet runs it as a formula. Columns:
 
 **Errors** are JSON: `{{"error": "Bad Request", "status": 400, "message": "..."}}`; 400 for
 a malformed parameter, 404 for a page past the last one or an idea that is not published,
-405 for any method but GET, 500 when the server fails.
+405 for any method but GET (with an `Allow` header), 500 when the server fails. A request
+line longer than the server takes (a very long query) may be answered 414 by the server
+before it reaches the API, without a JSON body.
 """
 
 LICENSE = {
@@ -266,6 +279,10 @@ ERROR = {
 }
 
 
+# A NUL character in any parameter is refused (400): no text here holds one.
+NO_NUL = "^[^\\x00]*$"
+
+
 def list_schema(item: str) -> dict:
     return {
         "type": "object",
@@ -329,6 +346,7 @@ def list_operation(operation_id: str, tag: str, summary: str, item: str, extra: 
             },
             "400": {"$ref": "#/components/responses/BadRequest"},
             "404": {"$ref": "#/components/responses/PastLastPage"},
+            "414": {"$ref": "#/components/responses/URITooLong"},
             "500": {"$ref": "#/components/responses/ServerError"},
         },
     }
@@ -339,6 +357,7 @@ PARAMETERS = {
         "name": "format",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "`json` (default) or `csv`.",
         "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
     },
@@ -346,16 +365,19 @@ PARAMETERS = {
         "name": "page",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "The page, from 1. Past the last page: 404.",
-        "schema": {"type": "integer", "minimum": 1, "default": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
     },
     "per_page": {
         "name": "per_page",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": (
-            f"Rows per page: 1 to {MAX_PER_PAGE} for JSON (default {DEFAULT_PER_PAGE}), "
-            f"1 to {CSV_MAX_ROWS} for CSV (default {CSV_MAX_ROWS}). Outside: 400."
+            f"Rows per page, 1 to {CSV_MAX_ROWS}: a JSON page holds at most {MAX_PER_PAGE} "
+            f"(default {DEFAULT_PER_PAGE}; a larger value gives pages of {MAX_PER_PAGE}), a CSV "
+            f"page all of them (default {CSV_MAX_ROWS}). Outside: 400."
         ),
         "schema": {"type": "integer", "minimum": 1, "maximum": CSV_MAX_ROWS},
     },
@@ -363,29 +385,34 @@ PARAMETERS = {
         "name": "theme",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "Only ideas of the theme with this slug (retired themes too). "
-        "No such theme: 400.",
-        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH},
+        "No such theme: an empty list.",
+        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH, "pattern": NO_NUL},
     },
     "event": {
         "name": "event",
         "in": "query",
         "required": False,
-        "description": "Only ideas of the event with this slug. No such (public) event: 400.",
-        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH},
+        "allowEmptyValue": True,
+        "description": "Only ideas of the event with this slug. No such (public) event: "
+        "an empty list.",
+        "schema": {"type": "string", "maxLength": MAX_SLUG_LENGTH, "pattern": NO_NUL},
     },
     "q": {
         "name": "q",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "Free-text search: every word must appear in the title or the text "
         "(case-insensitive; the first 8 words count).",
-        "schema": {"type": "string", "maxLength": MAX_Q_LENGTH},
+        "schema": {"type": "string", "maxLength": MAX_Q_LENGTH, "pattern": NO_NUL},
     },
     "sort": {
         "name": "sort",
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": "`newest` (default: newest first) or `votes` (most votes first); "
         "ties go to the higher id.",
         "schema": {"type": "string", "enum": ["newest", "votes"], "default": "newest"},
@@ -402,7 +429,7 @@ PARAMETERS = {
         "in": "path",
         "required": True,
         "description": "The idea's id.",
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     },
 }
 
@@ -475,6 +502,7 @@ SPEC = {
                         "No published idea with this id (pending, rejected and hidden "
                         "ideas answer like missing ones)."
                     ),
+                    "414": {"$ref": "#/components/responses/URITooLong"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                 },
             }
@@ -496,6 +524,7 @@ SPEC = {
                     "404": error_response(
                         "No such (public) event, or its summary is not published."
                     ),
+                    "414": {"$ref": "#/components/responses/URITooLong"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                 },
             }
@@ -510,7 +539,8 @@ SPEC = {
                         "description": "The document.",
                         "headers": COMMON_HEADERS,
                         "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
+                    },
+                    "414": {"$ref": "#/components/responses/URITooLong"},
                 },
             }
         },
@@ -536,10 +566,15 @@ SPEC = {
         "responses": {
             "BadRequest": error_response(
                 "A malformed parameter (a page or per_page that is no whole number or out of "
-                "range, an unknown format or sort, an unknown theme or event slug, a too "
-                "long q); `message` says which and why."
+                "range, an unknown format or sort, a too long theme, event or q, a NUL "
+                "character, a parameter given twice); `message` says which and why."
             ),
             "PastLastPage": error_response("The page is past the last one."),
+            # Written by the HTTP server, not the API: no JSON body and no headers promised.
+            "URITooLong": {
+                "description": "The request line is longer than the server takes (a very "
+                "long query); answered by the server before the API sees it."
+            },
             "ServerError": error_response(
                 "Something went wrong on the server; try again later.",
                 {**COMMON_HEADERS, "Cache-Control": header("`no-store`: no cache keeps it.")},

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
+from ..routing import MAX_ID
+
 FORMATS = ("json", "csv")
 SORTS = ("newest", "votes")
 DEFAULT_PER_PAGE = 20
@@ -17,6 +19,9 @@ MAX_PER_PAGE = 100
 CSV_MAX_ROWS = 10_000
 MAX_Q_LENGTH = 200
 MAX_SLUG_LENGTH = 80
+# No list has more pages; a larger page number is a 400 (the document says so), not an
+# OFFSET the database cannot take.
+MAX_PAGE = MAX_ID
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -33,7 +38,11 @@ def bad(message: str) -> BadRequest:
 
 def _value(args: MultiDict, name: str) -> str | None:
     # An empty value counts as absent: an HTML filter form sends `theme=` for "all themes".
-    value = args.get(name, "")
+    # Each parameter is one value: `page=1&page=2` is a question without an answer.
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise bad(f"{name} may be given only once.")
+    value = values[0] if values else ""
     return value if value != "" else None
 
 
@@ -46,18 +55,17 @@ def choice(args: MultiDict, name: str, choices: tuple[str, ...], default: str) -
     return value
 
 
-def integer(args: MultiDict, name: str, *, default: int, minimum: int, maximum: int | None) -> int:
+def integer(args: MultiDict, name: str, *, default: int, minimum: int, maximum: int) -> int:
     value = _value(args, name)
     if value is None:
         return default
     if not _DIGITS.fullmatch(value):
         raise bad(f"{name} must be a whole number.")
-    number = int(value)
-    if maximum is None and number < minimum:
-        raise bad(f"{name} must be {minimum} or more.")
-    if maximum is not None and not minimum <= number <= maximum:
+    digits = value.lstrip("0") or "0"
+    # More digits than the maximum has: out of range (int() of thousands would fail).
+    if len(digits) > len(str(maximum)) or not minimum <= int(digits) <= maximum:
         raise bad(f"{name} must be from {minimum} to {maximum}.")
-    return number
+    return int(digits)
 
 
 def text(args: MultiDict, name: str, *, max_length: int) -> str | None:
@@ -68,13 +76,16 @@ def text(args: MultiDict, name: str, *, max_length: int) -> str | None:
 
 
 def list_params(args: MultiDict) -> ListParams:
-    """format (json|csv), page (from 1) and per_page (1..100 for JSON, default 20;
-    1..10000 for CSV, default 10000). Raises BadRequest with a message."""
+    """format (json|csv), page (from 1) and per_page (1..10000; default 20 for JSON, 10000
+    for CSV). A JSON page holds at most 100 rows: a larger per_page gives pages of 100 (the
+    answer's per_page says so). Raises BadRequest with a message."""
     fmt = choice(args, "format", FORMATS, "json")
-    limit = CSV_MAX_ROWS if fmt == "csv" else MAX_PER_PAGE
     default = CSV_MAX_ROWS if fmt == "csv" else DEFAULT_PER_PAGE
+    per_page = integer(args, "per_page", default=default, minimum=1, maximum=CSV_MAX_ROWS)
+    if fmt == "json":
+        per_page = min(per_page, MAX_PER_PAGE)
     return ListParams(
         format=fmt,
-        page=integer(args, "page", default=1, minimum=1, maximum=None),
-        per_page=integer(args, "per_page", default=default, minimum=1, maximum=limit),
+        page=integer(args, "page", default=1, minimum=1, maximum=MAX_PAGE),
+        per_page=per_page,
     )

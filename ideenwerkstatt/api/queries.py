@@ -36,6 +36,11 @@ def _slice(items: list, page: int, per_page: int) -> Page:
     return result
 
 
+def empty_page(page: int, per_page: int) -> Page:
+    """Page 1 of nothing (a filter nothing matches); NotFound for any later page."""
+    return _slice([], page, per_page)
+
+
 def themes_page(page: int, per_page: int) -> Page:
     """Every theme, retired ones included, in the organizers' order."""
     return _slice(all_themes(), page, per_page)

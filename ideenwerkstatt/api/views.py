@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from ..csvsafe import write_csv
+from ..errors import protocol_headers
 from ..events.services import event_by_slug
 from ..extensions import db
 from ..ideas.queries import Page, idea_for_viewer
@@ -21,13 +22,15 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 CACHE_CONTROL = "public, max-age=60"
 LICENSE_LINK = f'<{LICENSE_URL}>; rel="license"'
-MAX_ID = 2**31 - 1
 
 
-@bp.after_request
+@bp.after_app_request
 def _open_data_headers(response):
     # Read-only public data: any site may fetch it, any cache may keep it for a minute;
-    # but a server error is passing, and no cache should hand it on.
+    # but a server error is passing, and no cache should hand it on. Every answer under
+    # the API's prefix, also one for a URL no route matches (a 404 or 405 of the router).
+    if not request.path.startswith(bp.url_prefix + "/") and request.path != bp.url_prefix:
+        return response
     response.headers["Cache-Control"] = "no-store" if response.status_code >= 500 else CACHE_CONTROL
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers.add("Link", LICENSE_LINK)
@@ -36,7 +39,12 @@ def _open_data_headers(response):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    return jsonify(error=error.name, status=error.code, message=error.description), error.code
+    # Keep what the status requires (Allow on a 405), as Werkzeug's own answer would.
+    return (
+        jsonify(error=error.name, status=error.code, message=error.description),
+        error.code,
+        protocol_headers(error),
+    )
 
 
 @bp.errorhandler(InternalServerError)
@@ -114,22 +122,22 @@ def ideas():
     theme_slug = params.text(request.args, "theme", max_length=params.MAX_SLUG_LENGTH)
     if theme_slug is not None:
         theme = theme_by_slug(theme_slug)
-        if theme is None:
-            raise params.bad("theme: there is no theme with this slug.")
     event_slug = params.text(request.args, "event", max_length=params.MAX_SLUG_LENGTH)
     if event_slug is not None:
         # A draft event answers like a missing one: its existence is not public.
         event = event_by_slug(event_slug, None)
-        if event is None:
-            raise params.bad("event: there is no event with this slug.")
-    result = queries.ideas_page(
-        theme=theme,
-        event=event,
-        q=q,
-        sort=sort,
-        page=list_params.page,
-        per_page=list_params.per_page,
-    )
+    if (theme_slug is not None and theme is None) or (event_slug is not None and event is None):
+        # No such theme or event: no idea matches (an empty list, as for any filter).
+        result = queries.empty_page(list_params.page, list_params.per_page)
+    else:
+        result = queries.ideas_page(
+            theme=theme,
+            event=event,
+            q=q,
+            sort=sort,
+            page=list_params.page,
+            per_page=list_params.per_page,
+        )
     return _list_response(
         result,
         list_params,
@@ -142,9 +150,6 @@ def ideas():
 
 @bp.get("/ideas/<int:idea_id>")
 def idea(idea_id: int):
-    if idea_id > MAX_ID:
-        # Larger than any id the database holds (and than its integer type).
-        raise NotFound(description=f"There is no published idea {idea_id}.")
     try:
         found = idea_for_viewer(None, idea_id)
     except NotFound:

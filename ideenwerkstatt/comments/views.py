@@ -3,15 +3,25 @@ the moderators' approve, hide and restore live under /moderation/comments."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..database import commit
-from ..extensions import db
+from ..extensions import db, limiter
 from ..ideas import queries
 from ..ideas.forms import ActionForm, RejectForm
 from ..permissions import Role, can_edit_comment, require_role
+from ..routing import parse_id
 from ..urls import redirect_next
 from ..votes.services import vote_state
 from . import services
@@ -81,19 +91,31 @@ def show(comment_id: int):
     return redirect(comment_url(viewer, comment))
 
 
+def _comments_limit() -> str:
+    return current_app.config["RATELIMIT_COMMENTS"]
+
+
+def _account() -> str:
+    # Per account (one person, many devices); the route is for signed-in people only.
+    return f"user:{current_user.id}"
+
+
 @bp.post("/ideas/<int:idea_id>/comments")
 @login_required
+@limiter.limit(
+    _comments_limit,
+    key_func=_account,
+    # Only comments taken in count: a form sent back with errors costs nothing.
+    deduct_when=lambda response: response.status_code < 400,
+)
 def create(idea_id: int):
     idea = queries.idea_for_viewer(_me(), idea_id)
     form = CommentForm()
     if form.validate_on_submit():
         parent = None
         if form.parent.data:
-            parent = (
-                db.session.get(Comment, int(form.parent.data))
-                if form.parent.data.isdigit()
-                else None
-            )
+            parent_id = parse_id(form.parent.data)
+            parent = db.session.get(Comment, parent_id) if parent_id is not None else None
             if parent is None:
                 abort(400)
         try:

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..routing import parse_id
 from . import validation as limits
 from .models import Phase, VotingRule
 from .services import PhaseStep
@@ -31,6 +32,15 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _theme_id(value) -> int:
+    """A theme id from the form; ValueError (the field's "could not be coerced" error) for
+    anything else, also for a number larger than any id (the query would overflow)."""
+    number = value if isinstance(value, int) else parse_id(str(value))
+    if number is None:
+        raise ValueError(value)
+    return number
 
 
 def _range(low: int, high: int) -> NumberRange:
@@ -80,7 +90,7 @@ class EventForm(FlaskForm):
         invalid_value_message=_l("Bitte Datum und Uhrzeit angeben, z. B. 17.05.2025, 16:00."),
         validators=[InputRequired(_l("Bitte geben Sie Datum und Uhrzeit an."))],
     )
-    themes = MultiCheckboxField(_l("Themen"), coerce=int, validate_choice=False)
+    themes = MultiCheckboxField(_l("Themen"), coerce=_theme_id, validate_choice=False)
     capacity = IntegerField(
         _l("Plätze"),
         invalid_value_message=_l("Bitte eine ganze Zahl, oder leer lassen für unbegrenzt."),

@@ -23,6 +23,7 @@ from ..database import commit
 from ..events.models import Event, Phase
 from ..extensions import db, limiter
 from ..permissions import Role, can_edit_idea, can_moderate, require_role
+from ..routing import parse_page
 from ..sanitize import stored_html
 from ..themes.models import Theme
 from . import queries, services
@@ -68,12 +69,8 @@ def _theme_label(theme: Theme) -> str:
 
 
 def _page_number() -> int:
-    raw = request.args.get("page")
-    if raw is None or raw == "":
-        return 1
-    if not raw.isdigit():
-        abort(404)
-    return int(raw)
+    page = parse_page(request.args.get("page"))
+    return page if page is not None else abort(404)
 
 
 @bp.get("")

@@ -21,9 +21,9 @@ import secrets
 from email import message_from_bytes, quoprimime
 from email.message import EmailMessage, MIMEPart
 from email.policy import default as default_policy
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
@@ -118,11 +118,123 @@ def _cte_for(text: str) -> str:
 
 
 # -- headers ---------------------------------------------------------------------------------
+# A header value is text that people typed (a title, a name), never MIME that someone encoded
+# beforehand: `=?utf-8?q?…?=` in a title is those characters. The email package would decode
+# it as an RFC 2047 encoded word (into CR/LF and a new header line, or a different name), so
+# such values, and any with characters a mail program might take for a line break, leading or
+# trailing white space, are encoded here: RFC 2047 encoded words (UTF-8, base64) of exactly
+# the text, which every reader decodes back to it and which hold nothing but ASCII.
+_EW_PREFIX, _EW_SUFFIX = "=?utf-8?b?", "?="
+MAX_ENCODED_WORD = 75  # RFC 2047 section 2
+_ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\\\"@]+@[^\s<>()\[\],;:\\\"@]+")
+
+
+def needs_encoding(value: str) -> bool:
+    """True when the email package would not write `value` back as it is: it looks like an
+    encoded word, holds a character that is not printable (controls, U+2028, U+0085 …), or
+    starts or ends with white space."""
+    return "=?" in value or not value.isprintable() or value != value.strip()
+
+
+def _encoded_word(text: str) -> str:
+    return _EW_PREFIX + base64.b64encode(text.encode("utf-8")).decode("ascii") + _EW_SUFFIX
+
+
+def encoded_words(text: str, room: int = MAX_ENCODED_WORD) -> list[str]:
+    """`text` as RFC 2047 encoded words of at most `room` (16 to 75) characters each, split
+    between characters, never inside one; decoded and joined, they are `text` again."""
+    room = max(16, min(room, MAX_ENCODED_WORD))
+    limit = (room - len(_EW_PREFIX) - len(_EW_SUFFIX)) // 4 * 3  # bytes per word
+    words, chunk, size = [], [], 0
+    for char in text:
+        length = len(char.encode("utf-8"))
+        if chunk and size + length > limit:
+            words.append(_encoded_word("".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += length
+    words.append(_encoded_word("".join(chunk)))
+    return words
+
+
+def _fold_tokens(name: str, tokens: list[str]) -> str:
+    """`Name: token token …`, a new line (folding white space) before a token that would
+    make the line longer than FOLD_AT."""
+    lines, line = [], f"{name}:"
+    for token in tokens:
+        if line != f"{name}:" and len(line) + 1 + len(token) > FOLD_AT:
+            lines.append(line)
+            line = " " + token
+        else:
+            line += " " + token
+    lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _encoded_text_line(name: str, value: str) -> str:
+    return _fold_tokens(name, encoded_words(value, FOLD_AT - len(name) - 2))
+
+
+def format_address(display_name: str, addr_spec: str) -> str:
+    """`"Display Name" <addr@example.org>` for a To, From or Reply-To header, the name as
+    typed but for white space (a name's runs of spaces, tabs or line separators become one
+    space: no reader keeps them apart); a bare address without a name. The header writer
+    encodes the name when it must."""
+    name = " ".join(display_name.split())
+    if not name:
+        return addr_spec
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}" <{addr_spec}>'
+
+
+def _display_name(name: str, utf8: bool) -> str:
+    """A display name as a quoted string when that reads back as it is, else as ONE encoded
+    word: Python's email package reads a space between two encoded words in a name (RFC 2047
+    says to drop it), so a name is never split, even past RFC 2047's 75 characters (display
+    names have at most 60; the line stays under 998 octets, or the mail is refused)."""
+    plain = "=?" not in name and name.isprintable() and name == " ".join(name.split())
+    if plain and (name.isascii() or utf8):
+        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    return _encoded_word(name)
+
+
+def _address_line(name: str, value: str, utf8: bool) -> str:
+    """An address header with display names that need care (see header_line): split into
+    (display name, address) by the parser that decodes nothing, each name written by
+    _display_name. Raises InvalidMessage for anything but plain addresses."""
+    pairs = getaddresses([value])
+    if not pairs:
+        raise InvalidMessage(f"invalid header {name}: no address")
+    tokens: list[str] = []
+    for index, (display_name, addr_spec) in enumerate(pairs):
+        if not _ADDR_SPEC.fullmatch(addr_spec) or not (utf8 or addr_spec.isascii()):
+            raise InvalidMessage(f"invalid header {name}: {addr_spec!r} is not an address")
+        if display_name:
+            tokens += [_display_name(display_name, utf8), f"<{addr_spec}>"]
+        else:
+            tokens.append(addr_spec)
+        if index < len(pairs) - 1:
+            tokens[-1] += ","
+    line = _fold_tokens(name, tokens)
+    if any(len(part.encode("utf-8")) > MAX_8BIT_LINE for part in line.splitlines()):
+        raise InvalidMessage(f"invalid header {name}: a display name is too long")
+    return line
+
+
 def header_line(name: str, value: str, *, utf8: bool = False) -> str:
     """`Name: value` and "\\n", folded, ASCII unless `utf8` (RFC 6532). Plain values are
-    written as they are; anything else goes through the email package (remembered, so a
-    subject or sender shared by thousands of mails is encoded once)."""
+    written as they are; values that need it (see needs_encoding) are encoded here, the
+    rest goes through the email package (remembered, so a subject or sender shared by
+    thousands of mails is encoded once)."""
     key = name.lower()
+    # Names in address headers are written here; bare (international) addresses are not.
+    if key in _ADDRESS_HEADERS and (needs_encoding(value) or not value.isascii() and "<" in value):
+        return _address_line(name, value, utf8)
+    if needs_encoding(value):
+        if key not in _STRUCTURED:
+            return _encoded_text_line(name, value)
+        raise InvalidMessage(f"invalid header {name}: {value!r}")
     if value.isascii() and value.isprintable():
         if len(name) + len(value) + 2 <= FOLD_AT:
             if key not in _STRUCTURED:
@@ -251,7 +363,6 @@ def _attachment_part(
                 charset="utf-8",
                 cte=_cte_for(data),
                 disposition="attachment",
-                filename=filename,
                 params=dict(params),
             )
         else:
@@ -261,13 +372,46 @@ def _attachment_part(
                 maintype,
                 subtype,
                 disposition="attachment",
-                filename=filename,
                 params=dict(params),
             )
         policy = {"8bit": _POLICY, "7bit": _POLICY_7BIT, "utf8": _POLICY_UTF8}[variant]
-        return part.as_bytes(policy=policy)
+        data = part.as_bytes(policy=policy)
     except (TypeError, ValueError) as exc:
         raise InvalidMessage(f"attachment {filename!r}: {exc}") from exc
+    plain = b"Content-Disposition: attachment\n"
+    head, _sep, body = data.partition(b"\n\n")
+    if plain not in head + b"\n":
+        raise InvalidMessage(f"attachment {filename!r}: no Content-Disposition")
+    head = (head + b"\n").replace(plain, disposition_line(filename).encode("ascii"))
+    return head + b"\n" + body
+
+
+# A file name written as it is (quoted); any other is written as RFC 2231 says, which no
+# reader decodes as an RFC 2047 encoded word, so `=?…?=` in a name stays those characters.
+_PLAIN_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+ -]{0,59}")
+_RFC2231_CHUNK = 60
+
+
+def disposition_line(filename: str) -> str:
+    """`Content-Disposition: attachment; filename=…` for exactly this file name: quoted when
+    plain, else percent-encoded UTF-8 (RFC 2231), in numbered pieces when long."""
+    if _PLAIN_FILENAME.fullmatch(filename) and "  " not in filename and filename[-1] != " ":
+        return f'Content-Disposition: attachment; filename="{filename}"\n'
+    encoded = quote(filename, safe="")
+    pieces, start = [], 0
+    while start < len(encoded):
+        end = min(start + _RFC2231_CHUNK, len(encoded))
+        # Never split a %XX triplet.
+        if "%" in encoded[end - 2 : end] and end < len(encoded):
+            end = start + encoded[start:end].rindex("%")
+        pieces.append(encoded[start:end])
+        start = end
+    if len(pieces) == 1:
+        params = [f"filename*=utf-8''{pieces[0]}"]
+    else:
+        params = [f"filename*0*=utf-8''{pieces[0]}"]
+        params += [f"filename*{n}*={piece}" for n, piece in enumerate(pieces[1:], start=1)]
+    return "Content-Disposition: attachment;\n " + ";\n ".join(params) + "\n"
 
 
 def _boundary() -> str:

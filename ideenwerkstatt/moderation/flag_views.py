@@ -15,6 +15,7 @@ from ..comments.views import comment_url
 from ..database import commit
 from ..extensions import db
 from ..ideas.models import Idea
+from ..routing import parse_id
 from . import flags
 from .services import ModerationError, NotAllowed
 
@@ -49,9 +50,8 @@ def _idea_url(obj) -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    try:
-        object_id = int(request.values.get("object_id", ""))
-    except ValueError:
+    object_id = parse_id(request.values.get("object_id"))
+    if object_id is None:
         abort(404)
     kind = request.values.get("kind", "")
     obj = _target(kind, object_id)

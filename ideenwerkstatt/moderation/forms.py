@@ -9,14 +9,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..ideas.services import BODY_MAX, TITLE_MAX
+from ..routing import parse_id
 from .services import NOTE_MAX, TEMPLATE_TEXT_MAX, TEMPLATE_TITLE_MAX
 
 
 def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
+    # An id, else None (also for numbers larger than any id: see routing.parse_id).
+    if isinstance(value, int):
+        return value
+    return parse_id(value) if isinstance(value, str) else None
 
 
 class QueueFilterForm(FlaskForm):

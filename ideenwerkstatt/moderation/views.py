@@ -21,6 +21,7 @@ from ..ideas import services as ideas
 from ..ideas.models import Idea
 from ..mail.cli import register_before_delivery
 from ..permissions import Role, require_role
+from ..routing import parse_id, parse_page
 from ..summaries.services import events_awaiting_summary
 from ..themes.models import Theme
 from ..urls import redirect_next
@@ -117,7 +118,7 @@ def queue():
 def bulk_approve():
     if not ActionForm().validate_on_submit():
         abort(400)
-    ids = [i for i in request.form.getlist("idea_ids") if i.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("idea_ids")) if i is not None]
     if not ids:
         flash(_("Bitte wählen Sie mindestens eine Idee aus."), "error")
         return _back()
@@ -396,10 +397,10 @@ def log():
         SelectChoice(a, services.action_label(a)) for a in services.log_actions()
     ]
     form.validate()
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
+    page = parse_page(request.args.get("page"))
+    if page is None:
         abort(404)
+    page = max(1, page)
     until = (
         form.until.data + dt.timedelta(days=1)
         if form.until.data and not form.until.errors

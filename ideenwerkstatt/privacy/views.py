@@ -148,7 +148,8 @@ def delete():
         form.password.errors.append(
             _("Zu viele falsche Passwörter. Bitte versuchen Sie es später noch einmal.")
         )
-        return render_template("privacy/delete.html", form=form), 429
+        retry = {"Retry-After": str(throttle.retry_after(user.email))}
+        return render_template("privacy/delete.html", form=form), 429, retry
     if not check_password_hash(user.password_hash, form.password.data):
         throttle.record_login_failure(user.email)
         form.password.errors.append(_("Das Passwort stimmt nicht."))

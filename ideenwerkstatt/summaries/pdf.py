@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
@@ -14,6 +15,14 @@ from . import document as summary_document
 FONT = "DejaVu"
 TEXT_COLOUR = (0, 0, 0)
 MUTED = (70, 70, 70)
+# The sanitizer keeps a link's text when it drops a target it does not trust (relative,
+# javascript:, an image's relative source): such an <a> has no href, which fpdf2 needs.
+_LINK_WITHOUT_TARGET = re.compile(r"<a(?:\s(?![^>]*\bhref=)[^>]*)?>(.*?)</a>", re.DOTALL)
+
+
+def printable_html(html: str) -> str:
+    """Sanitized HTML as fpdf2 can lay it out: a link without a usable target is plain text."""
+    return _LINK_WITHOUT_TARGET.sub(r"\1", html)
 
 
 def _font_path(name: str) -> str:
@@ -49,7 +58,7 @@ def _html(pdf: FPDF, html: str) -> None:
     pdf.set_font(FONT, "", 10.5)
     pdf.set_text_color(*TEXT_COLOUR)
     pdf.write_html(
-        html,
+        printable_html(html),
         font_family=FONT,
         tag_styles={"code": FontFace(family=FONT), "pre": FontFace(family=FONT)},
         li_prefix_color=TEXT_COLOUR,

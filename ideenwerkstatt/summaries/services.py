@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import distinct, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -369,11 +371,31 @@ def snapshot(summary: Summary) -> dict:
     }
 
 
+def check_pdf(summary: Summary) -> None:
+    """Render the working copy's PDF in every language, as the public download will.
+    Raises SummaryError("pdf-failed") when it cannot be made: nothing is published whose
+    download would fail."""
+    # Imported here: the document (and the PDF built from it) reads summaries through this
+    # module (cycle services <-> document).
+    from .document import draft_document
+    from .pdf import render_pdf
+
+    document = draft_document(summary.event)
+    for locale in current_app.config["LANGUAGES"]:
+        try:
+            with force_locale(locale):
+                render_pdf(document, locale)
+        except Exception as exc:  # whatever fails in the renderer: refuse, and say so
+            current_app.logger.exception("summary %s: the PDF cannot be made", summary.id)
+            raise SummaryError("pdf-failed") from exc
+
+
 def publish_summary(summary: Summary, actor) -> SummaryVersion:
     """Publish the working copy as a new version (1, 2, …) and make it public. Raises
-    SummaryError when the event is no longer closed."""
+    SummaryError when the event is no longer closed or its PDF cannot be made."""
     if summary.event.phase != Phase.CLOSED:
         raise SummaryError("event-not-closed")
+    check_pdf(summary)
     now = utcnow()
     first = summary.status != SummaryStatus.PUBLISHED
     summary.version += 1

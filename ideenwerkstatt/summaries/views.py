@@ -23,6 +23,7 @@ from ..database import commit
 from ..events.models import Phase
 from ..events.services import event_by_slug
 from ..permissions import Role, can_moderate, require_role
+from ..routing import parse_id
 from . import document as summary_document
 from . import services
 from .chart import chart
@@ -52,6 +53,10 @@ def _messages() -> dict[str, str]:
         "not-selected": _("Diese Idee ist nicht im Ergebnis."),
         "not-available": _("Diese Idee kann nicht ins Ergebnis aufgenommen werden."),
         "already-selected": _("Diese Idee ist schon im Ergebnis."),
+        "pdf-failed": _(
+            "Das PDF des Ergebnisses lässt sich nicht erzeugen, deshalb ist nichts "
+            "veröffentlicht. Bitte prüfen Sie Einleitung und Fazit."
+        ),
     }
 
 
@@ -208,9 +213,9 @@ def update(slug: str):
             summary, current_user, form.intro.data or "", form.conclusion.data or "", notes
         )
         if action in ("up", "down", "remove", "add"):
-            if not target.isdigit():
+            idea_id = parse_id(target)
+            if idea_id is None:
                 abort(400)
-            idea_id = int(target)
             if action == "remove":
                 services.remove_item(summary, idea_id)
             elif action == "add":
@@ -246,11 +251,11 @@ def order(slug: str):
     event = _event(slug)
     summary = services.summary_for_event(event) or abort(404)
     raw = request.form.get("order", "")
-    parts = [part for part in raw.split(",") if part]
-    if not all(part.isdigit() for part in parts):
+    ids = [parse_id(part) for part in raw.split(",") if part]
+    if None in ids:
         abort(400)
     try:
-        services.set_order(summary, [int(part) for part in parts])
+        services.set_order(summary, ids)
     except services.SummaryError:
         abort(400)
     commit()

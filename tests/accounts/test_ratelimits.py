@@ -33,6 +33,8 @@ def assert_friendly_429(response):
     assert response.status_code == 429
     assert "Zu viele Anfragen" in response.text
     assert "<h1>" in response.text
+    # When to try again: within the longest window configured here (an hour).
+    assert 1 <= int(response.headers["Retry-After"]) <= 3600 + 1
 
 
 def test_logins_per_address(client):

@@ -260,25 +260,44 @@ def test_ideas_pagination_and_links(api):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("per_page=0", "per_page must be from 1 to 100."),
-        ("per_page=101", "per_page must be from 1 to 100."),
+        ("per_page=0", "per_page must be from 1 to 10000."),
+        ("per_page=10001", "per_page must be from 1 to 10000."),
+        ("per_page=" + "9" * 5000, "per_page must be from 1 to 10000."),
         ("per_page=abc", "per_page must be a whole number."),
         ("per_page=1.5", "per_page must be a whole number."),
-        ("page=0", "page must be 1 or more."),
+        ("page=0", "page must be from 1 to 2147483647."),
+        ("page=1&page=2", "page may be given only once."),
+        ("per_page=&per_page=", "per_page may be given only once."),
+        ("page=99999999999999999999", "page must be from 1 to 2147483647."),
         ("page=abc", "page must be a whole number."),
         ("page=-1", "page must be a whole number."),
         ("page=+2", "page must be a whole number."),
         ("sort=x", "sort must be one of: newest, votes."),
         ("format=xml", "format must be one of: json, csv."),
         ("format=csv&per_page=10001", "per_page must be from 1 to 10000."),
-        ("theme=nirgendwo", "theme: there is no theme with this slug."),
-        ("event=nirgendwo", "event: there is no event with this slug."),
         ("q=" + "a" * 201, "q may have at most 200 characters."),
     ],
 )
 def test_ideas_bad_parameters(api, query, message):
     error = api.json(f"/api/v1/ideas?{query}", status=400)
     assert error == {"error": "Bad Request", "status": 400, "message": message}
+
+
+@pytest.mark.parametrize("query", ["theme=nirgendwo", "event=nirgendwo", "theme=t&event=nirgendwo"])
+def test_an_unknown_theme_or_event_matches_no_idea(api, query):
+    make_idea(theme=make_theme(slug="t"))
+    body = api.json(f"/api/v1/ideas?{query}")
+    assert (body["items"], body["page"], body["total"]) == ([], 1, 0)
+    assert api.json(f"/api/v1/ideas?{query}&page=2", status=404)["status"] == 404
+
+
+def test_a_json_page_holds_at_most_100(api):
+    theme = make_theme(slug="t")
+    for _ in range(3):
+        make_idea(theme=theme)
+    for per_page in (101, 10000):
+        body = api.json(f"/api/v1/ideas?per_page={per_page}")
+        assert (body["per_page"], body["total"], len(body["items"])) == (100, 3, 3)
 
 
 @pytest.mark.parametrize("name", ["themes", "events"])
@@ -323,11 +342,34 @@ def test_open_data_headers_on_every_response(client, url):
 
 
 def test_get_only(client):
-    for url in ("/api/v1/ideas", "/api/v1/themes", "/api/v1/events"):
-        for method in (client.post, client.put, client.delete):
-            response = method(url)
+    for url in ("/api/v1/ideas", "/api/v1/themes", "/api/v1/events", "/api/v1/ideas/1"):
+        for method in ("POST", "PUT", "DELETE", "PATCH", "TRACE"):
+            response = client.open(url, method=method)
             assert response.status_code == 405
             assert response.mimetype == "application/json"
+            # RFC 9110: a 405 says which methods the resource has.
+            assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+            assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/ideas/999",
+        "/api/v1/ideas/abc",
+        "/api/v1/ideas/99999999999999999999",
+        "/api/v1/events/nirgendwo/summary",
+        "/api/v1/nothing-here",
+        "/api/v1/ideas?page=99",
+    ],
+)
+def test_a_404_carries_the_headers_the_document_requires(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert LICENSE_LINK in links(response)
 
 
 def test_openapi_document_is_served(api):

@@ -196,5 +196,6 @@ def test_guessing_the_password_on_the_delete_page_is_limited(client, auth):
     right = dict(wrong, password=DEFAULT_PASSWORD)
     response = client.post("/account/delete", data=right)
     assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 15 * 60 + 1
     assert "Zu viele falsche Passwörter" in response.text
     assert db.session.get(User, user.id) is not None
