@@ -10,6 +10,9 @@ from flask_login import current_user
 
 
 class Role(enum.StrEnum):
+    # A guest of one evening (live session): joined by code or card, no e-mail, no password;
+    # may vote and submit ideas in that event only (see live/rules.py).
+    PARTICIPANT = "participant"
     CITIZEN = "citizen"
     MODERATOR = "moderator"
     ORGANIZER = "organizer"
@@ -20,7 +23,7 @@ class Role(enum.StrEnum):
         return _RANK[self]
 
 
-_RANK = {Role.CITIZEN: 0, Role.MODERATOR: 1, Role.ORGANIZER: 2, Role.ADMIN: 3}
+_RANK = {Role.PARTICIPANT: -1, Role.CITIZEN: 0, Role.MODERATOR: 1, Role.ORGANIZER: 2, Role.ADMIN: 3}
 
 
 class PermissionDenied(Exception):
@@ -30,6 +33,11 @@ class PermissionDenied(Exception):
 def has_role(user, role: Role) -> bool:
     """True when the user is signed in and holds `role` or a higher one."""
     return bool(user and user.is_authenticated and Role(user.role).rank >= role.rank)
+
+
+def is_event_participant(user) -> bool:
+    """True for a signed-in guest of one evening (no account: no e-mail, no password)."""
+    return bool(user and user.is_authenticated and Role(user.role) is Role.PARTICIPANT)
 
 
 def can_moderate(user) -> bool:
@@ -67,4 +75,5 @@ TEMPLATE_PREDICATES = {
     "can_moderate": can_moderate,
     "can_organize": can_organize,
     "can_assign_roles": can_assign_roles,
+    "is_event_participant": is_event_participant,
 }

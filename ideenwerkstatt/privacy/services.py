@@ -209,6 +209,8 @@ def consent_overview(user: User, locale: str | None = None) -> list[dict]:
     overview = []
     for purpose in map(Purpose, consent_texts.PURPOSES):
         record = state[purpose]
+        if record is None and purpose in consent_texts.EVENT_PURPOSES:
+            continue  # given on an evening's join page, never offered here
         offer_version, offer_text = current_consent_wording(purpose, locale)
         granted = record is not None and record.action is ConsentAction.GRANTED
         outdated = granted and record.consent_text.version < offer_version
