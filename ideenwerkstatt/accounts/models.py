@@ -14,7 +14,6 @@ from ..database import UTCDateTime, enum_column, utcnow
 from ..extensions import db
 from ..permissions import Role
 
-
 # Not a werkzeug hash ("<method>$<salt>$<hash>"): check_password_hash() is False for any input.
 UNUSABLE_PASSWORD = "!"
 

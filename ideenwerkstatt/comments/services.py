@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, joinedload
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..live.rules import may_comment
 from ..moderation.log import log_action
 from ..pagination import PageLinks, page_count
 from ..permissions import PermissionDenied, can_moderate
@@ -93,10 +94,12 @@ def premoderated(idea: Idea) -> bool:
 
 def add_comment(author, idea: Idea, body: str, parent: Comment | None = None) -> Comment:
     """A signed-in citizen comments on a published idea, or replies to a top-level comment
-    of the same idea (one level deep). Pending when the idea's event pre-moderates comments,
+    of the same idea (one level deep); a guest of an evening (no account) may not. Pending when the idea's event pre-moderates comments,
     else published at once. Raises CommentNotAllowed, CommentError."""
     if author is None or not getattr(author, "is_active", False):
         raise CommentNotAllowed(_("Bitte melden Sie sich an, um zu kommentieren."))
+    if not may_comment(author):
+        raise CommentNotAllowed(_("Zum Kommentieren brauchen Sie ein Konto."))
     if idea.status != IdeaStatus.PUBLISHED:
         raise CommentError(_("Nur veröffentlichte Ideen können kommentiert werden."))
     if parent is not None:

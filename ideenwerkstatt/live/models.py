@@ -26,9 +26,7 @@ class LiveSession(db.Model):
     __tablename__ = "live_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("event.id", ondelete="CASCADE"), unique=True
-    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), unique=True)
     is_open: Mapped[bool] = mapped_column(default=False)
     joining_open: Mapped[bool] = mapped_column(default=True)
     join_code: Mapped[str] = mapped_column(String(8), unique=True)
@@ -72,6 +70,8 @@ class LiveParticipant(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     card_id: Mapped[int | None] = mapped_column(ForeignKey("live_card.id", ondelete="SET NULL"))
+    # The random participant number the consent text speaks of (shown under "my data").
+    code: Mapped[str] = mapped_column(String(12), unique=True)
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

@@ -140,6 +140,7 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("card_id", sa.Integer(), nullable=True),
+        sa.Column("code", sa.String(length=12), nullable=False),
         sa.Column("joined_at", ideenwerkstatt.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["card_id"],
@@ -160,6 +161,7 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_live_participant")),
+        sa.UniqueConstraint("code", name=op.f("uq_live_participant_code")),
         sa.UniqueConstraint(
             "user_id", "event_id", name=op.f("uq_live_participant_user_id_event_id")
         ),
