@@ -15,7 +15,7 @@ from ..extensions import db
 from ..permissions import Role
 
 # Not a werkzeug hash ("<method>$<salt>$<hash>"): check_password_hash() is False for any input.
-UNUSABLE_PASSWORD = "!"
+UNUSABLE_PASSWORD = "!"  # noqa: S105  (a marker, not a password)
 
 
 class User(UserMixin, db.Model):
