@@ -95,7 +95,8 @@ def premoderated(idea: Idea) -> bool:
 def add_comment(author, idea: Idea, body: str, parent: Comment | None = None) -> Comment:
     """A signed-in citizen comments on a published idea, or replies to a top-level comment
     of the same idea (one level deep); a guest of an evening (no account) may not. Pending
-    when the idea's event pre-moderates comments, else published at once. Raises CommentNotAllowed, CommentError."""
+    when the idea's event pre-moderates comments, else published at once.
+    Raises CommentNotAllowed, CommentError."""
     if author is None or not getattr(author, "is_active", False):
         raise CommentNotAllowed(_("Bitte melden Sie sich an, um zu kommentieren."))
     if not may_comment(author):

@@ -57,7 +57,8 @@ def cards_document(event: Event, cards: list[LiveCard]) -> bytes:
             _("Teilnahmekarte Nr. %(number)d", number=card.number)
             + "\n"
             + _(
-                "Scannen Sie den QR-Code mit Ihrem Handy. Die Karte gilt nur für Sie und nur einmal."
+                "Scannen Sie den QR-Code mit Ihrem Handy. Die Karte gilt nur für Sie "
+                "und nur einmal."
             ),
         )
         pdf.set_xy(text_x, y + 40)

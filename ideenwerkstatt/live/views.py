@@ -242,9 +242,9 @@ def join(code: str):
         return _refused(error, 409, event)
     except services.LiveError as error:
         return _refused(error, 403, event)
-    if is_event_participant(current_user) and participant_event_id(current_user) == event.id:
-        if target.card is None:
-            return redirect(url_for(".phone", slug=event.slug))
+    already_in = participant_event_id(current_user) == event.id
+    if already_in and target.card is None:
+        return redirect(url_for(".phone", slug=event.slug))
 
     form = JoinForm()
     locale = str(get_locale() or "de")
