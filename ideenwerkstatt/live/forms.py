@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -116,4 +125,21 @@ class WithdrawForm(FlaskForm):
         ],
         default=KEEP,
         validators=[InputRequired(message=_l("Bitte wählen Sie eine der beiden Möglichkeiten."))],
+    )
+
+
+class AccountForm(FlaskForm):
+    """A guest keeps their participation as an account: address, password, the consent."""
+
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihre E-Mail-Adresse ein."))],
+    )
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[DataRequired(message=_l("Bitte wählen Sie ein Passwort."))],
+    )
+    consent = BooleanField(
+        _l("Ja, ich willige in die Teilnahme an der Ideenwerkstatt ein."),
+        validators=[DataRequired(message=_l("Ohne diese Einwilligung ist kein Konto möglich."))],
     )

@@ -27,10 +27,11 @@ from ..i18n import LOCALE_SESSION_KEY
 from ..ideas.services import IdeaError, submit_idea
 from ..permissions import can_moderate, can_organize, is_event_participant
 from ..privacy.models import Purpose
-from ..privacy.services import current_consent_wording
+from ..privacy.services import consent_text_row, current_consent_wording
 from . import presentation, services, throttle
 from .forms import (
     DELETE,
+    AccountForm,
     ActionForm,
     CardsForm,
     JoinForm,
@@ -65,6 +66,7 @@ GUEST_ENDPOINTS = frozenset(
         "votes.cast",
         "votes.retract",
         "accounts.logout",
+        "accounts.confirm",  # a guest turning into an account follows the mailed link
         "summaries.show",
     }
 )
@@ -385,3 +387,43 @@ def my_data(slug: str):
         stored=presentation.stored_about(me, event),
         guest=is_event_participant(me),
     ), status
+
+
+@bp.route("/events/<slug>/live/account", methods=["GET", "POST"])
+def account(slug: str):
+    """A guest keeps their participation as a full account (double opt-in): ideas and votes
+    stay on the same row, nothing is counted twice."""
+    event = _event_for_phone(slug)
+    if not is_event_participant(current_user):
+        abort(404)
+    form = AccountForm()
+    locale = str(get_locale() or "de")
+    if form.validate_on_submit():
+        try:
+            text = consent_text_row(Purpose.PARTICIPATION, locale)
+            accounts.request_account_for_guest(
+                current_user._get_current_object(),
+                form.email.data,
+                form.password.data,
+                locale=locale,
+                consent_text_ids=[text.id],
+            )
+        except accounts.InvalidEmail as error:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(error)]
+        except accounts.WeakPassword as error:
+            db.session.rollback()
+            form.password.errors = [*form.password.errors, str(error)]
+        else:
+            commit()
+            flash(
+                _(
+                    "Fast geschafft: Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link in "
+                    "der E-Mail, die wir Ihnen gerade geschickt haben."
+                ),
+                "success",
+            )
+            return redirect(url_for(".phone", slug=event.slug))
+    _version, text = current_consent_wording(Purpose.PARTICIPATION, locale)
+    status = 422 if form.is_submitted() else 200
+    return render_template("live/account.html", event=event, form=form, consent_text=text), status
