@@ -33,10 +33,10 @@ def join_url(code: str) -> str:
 def qr_svg(url: str, label: str | None = None) -> Markup:
     """The QR code of `url` as inline SVG, drawn here (segno), labelled for screen readers.
     Markup is safe: segno writes the SVG from the URL's bits; nothing typed by people."""
-    svg = segno.make(url, error="m").svg_inline(scale=6, border=4, omitsize=False)
+    svg = segno.make(url, error="m").svg_inline(scale=7, border=4, svgclass="qr-code")
     label = label or _("QR-Code zum Mitmachen: %(url)s", url=url)
-    attrs = Markup(' role="img" aria-label="{}" class="qr-code"').format(label)
-    return Markup(svg.replace("<svg ", "<svg" + attrs + " ", 1))  # noqa: S704  (segno output)
+    attrs = Markup(' role="img" aria-label="{}"').format(label)
+    return Markup(svg.replace("<svg ", f"<svg{attrs} ", 1))  # noqa: S704  (segno output)
 
 
 def qr_png(url: str, scale: int = 10) -> bytes:

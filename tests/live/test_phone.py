@@ -152,3 +152,27 @@ def test_an_account_can_still_act_everywhere_after_joining(client, auth):
     client.post(f"/j/{live.join_code}", data={"consent": "y"})
     assert cast_vote(me, idea_b).changed
     assert client.get("/account").status_code == 200
+
+
+def test_the_phone_page_with_40_ideas_is_under_30_kb_gzip_and_loads_nothing_else(app, client):
+    import gzip
+    import re
+    from pathlib import Path
+
+    theme = make_theme()
+    event = make_event(phase="voting", voting_rule="dots", dot_budget=5, themes=[theme])
+    for n in range(40):
+        make_idea(event=event, theme=theme, title=f"Eine gute Idee für die Stadt Nummer {n}")
+    _guest(client, event)
+    html = client.get(f"/events/{event.slug}/live").get_data()
+    assert html.count(b'action="/ideas/') == 40
+    assets = re.findall(rb'(?:href|src)="(/static/[^"?]+\.(?:css|js))', html)
+    static = Path(app.static_folder)
+    total = len(gzip.compress(html)) + sum(
+        len(gzip.compress((static / a.decode().removeprefix("/static/")).read_bytes()))
+        for a in assets
+    )
+    assert {a.rsplit(b".", 1)[1] for a in assets} == {b"css", b"js"}
+    print(f"phone page with 40 ideas: {total} bytes gzip")
+    assert total < 30_000, total
+    assert b"http://" not in html.replace(b"http://localhost", b"")
