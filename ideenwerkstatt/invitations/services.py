@@ -26,6 +26,7 @@ from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..ideas.models import Idea
+from ..live.presentation import announced_join_url
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..permissions import PermissionDenied, can_organize
 from ..privacy.models import ConsentAction, ConsentChannel, ConsentRecord, Purpose
@@ -200,7 +201,11 @@ def send_invitations(
         INVITATION_TEMPLATE,
         recipients,
         now=now,
-        context={"event": event, "event_url": event_url(event)},
+        context={
+            "event": event,
+            "event_url": event_url(event),
+            "join_url": announced_join_url(event),
+        },
         headers=_unsubscribe_headers,
         attachments=[calendar_attachment(event, now)],
     )

@@ -39,6 +39,15 @@ def qr_svg(url: str, label: str | None = None) -> Markup:
     return Markup(svg.replace("<svg ", f"<svg{attrs} ", 1))  # noqa: S704  (segno output)
 
 
+def announced_join_url(event: Event) -> str | None:
+    """The join link, when the organizer chose to show it on the event page and in the
+    invitation (people may look at the evening's page beforehand); else None."""
+    live = services.session_of(event)
+    if live is None or not live.announce_link:
+        return None
+    return join_url(live.join_code)
+
+
 def qr_png(url: str, scale: int = 10) -> bytes:
     """The QR code of `url` as a PNG (for the printed cards)."""
     buffer = io.BytesIO()

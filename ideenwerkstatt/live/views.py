@@ -47,8 +47,9 @@ bp = Blueprint("live", __name__)
 
 
 @bp.record_once
-def _on_register(_state):
+def _on_register(state):
     services.register_privacy_hooks()
+    state.app.jinja_env.globals["announced_join_url"] = presentation.announced_join_url
 
 
 # --- what a guest of an evening may reach ---------------------------------------------------
