@@ -78,6 +78,8 @@ def _guests_stay_in_their_evening():
     endpoint = request.endpoint or ""
     if endpoint in GUEST_ENDPOINTS or request.blueprint in GUEST_BLUEPRINTS:
         return None
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None  # nobody signed in: no need to load anyone (keeps cached pages cached)
     if is_event_participant(current_user):
         abort(403)
     return None
