@@ -144,3 +144,35 @@ def test_joining_and_taking_part_by_keyboard_alone(new_page, live_server, evenin
     with phone.expect_navigation():
         phone.keyboard.press("Enter")
     assert "noch 2 Punkte" in phone.locator("#dots-left").inner_text()
+
+
+def test_my_data_keep_as_account_and_refusals_are_axe_clean_and_withdrawal_works(
+    new_page, live_server, evening
+):
+    phone = new_page(**PHONE)
+    phone.goto("/j/NOPE9")
+    assert "Diesen Code kennen wir nicht" in phone.locator("main").inner_text()
+    assert_no_axe_violations(phone)
+    phone.goto(f"/j/{evening['code']}")
+    phone.get_by_label("Ihr Name für heute Abend").fill("Eule")
+    phone.get_by_label("Ja, ich bin einverstanden").check()
+    phone.get_by_role("button", name="Mitmachen").click()
+    phone.wait_for_url(f"**/events/{evening['slug']}/live")
+
+    phone.get_by_role("link", name="Als Konto behalten").click()
+    assert_no_axe_violations(phone)
+    phone.get_by_role("button", name="Bestätigungslink schicken").click()
+    assert phone.locator(".error-summary").is_visible()
+    assert_no_axe_violations(phone)
+    assert small_targets(phone) == []
+
+    phone.goto(f"/events/{evening['slug']}/live/me")
+    assert "Eule" in phone.locator("main").inner_text()
+    assert_no_axe_violations(phone)
+    phone.get_by_label("Mit meiner Teilnahme löschen").check()
+    phone.get_by_role("button", name="Meine Teilnahme löschen").click()
+    phone.wait_for_url(f"**/events/{evening['slug']}")
+    assert "Ihre Teilnahme ist gelöscht." in phone.locator("#flash-messages").inner_text()
+    assert phone.goto(f"/events/{evening['slug']}/live/me").url.endswith(
+        f"/account/login?next=%2Fevents%2F{evening['slug']}%2Flive%2Fme"
+    )
