@@ -225,7 +225,8 @@ def consent_overview(user: User, locale: str | None = None) -> list[dict]:
                 "locale": record.consent_text.locale if record else None,
                 "text": record.consent_text.text if record else None,
                 "outdated": outdated,
-                "can_withdraw": granted,
+                # An evening's consent is withdrawn on that evening's page (live.my_data).
+                "can_withdraw": granted and purpose not in consent_texts.EVENT_PURPOSES,
                 "can_grant": purpose in SELF_SERVICE_PURPOSES and (not granted or outdated),
                 "offer_version": offer_version,
                 "offer_locale": locale,
