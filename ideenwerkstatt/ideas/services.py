@@ -150,6 +150,7 @@ def submit_idea(
         body_html=str(clean_html(clean["body"])),
         status=IdeaStatus.PUBLISHED if from_paper_card else IdeaStatus.PENDING,
         from_paper_card=from_paper_card,
+        by_evening_guest=is_event_participant(author),
         vote_count=0,
         created_at=now,
         updated_at=now,

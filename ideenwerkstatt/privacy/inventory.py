@@ -411,7 +411,7 @@ _none("event_theme", "event_id theme_id", "welche Themen eine Veranstaltung beha
 _none("idea", "id", _ROW_NUMBER)
 _none(
     "idea",
-    "event_id theme_id status from_paper_card vote_count published_at",
+    "event_id theme_id status from_paper_card by_evening_guest vote_count published_at",
     "Angaben zur Idee als veröffentlichtem Inhalt (Zuordnung, Moderationsstand, anonyme "
     "Stimmensumme), nicht zu der Person, die sie geschrieben hat",
 )

@@ -42,6 +42,7 @@ def test_a_guest_submits_a_short_idea_that_waits_for_moderation(client):
     idea = db.session.scalar(select(Idea))
     assert idea.author_id == guest.id and idea.event_id == event.id
     assert idea.status == IdeaStatus.PENDING and idea.body == ""
+    assert idea.by_evening_guest
     page = client.get(f"/events/{event.slug}/live").get_data(as_text=True)
     assert "Mehr Bänke am Markt" in page and "Wartet auf Freigabe" in page
 

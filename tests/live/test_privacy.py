@@ -35,7 +35,9 @@ def _join(client, event, name="Fuchs"):
 def _with_contributions(client, event):
     theme = make_theme()
     guest = _join(client, event)
-    own = make_idea(author=guest, event=event, theme=theme, title="Meine Idee")
+    own = make_idea(
+        author=guest, event=event, theme=theme, title="Meine Idee", by_evening_guest=True
+    )
     other = make_idea(event=event, theme=theme, title="Fremde Idee")
     cast_vote(guest, other, dots=2)
     db.session.commit()
@@ -58,6 +60,8 @@ def test_withdrawal_on_the_phone_erases_the_guest_as_chosen(client, choice):
     kept = db.session.get(Idea, own.id)
     if choice == "keep":
         assert kept is not None and kept.author_id is None
+        page = client.get(f"/ideas/{own.id}").get_data(as_text=True)
+        assert "Von: Teilnehmende der Werkstatt" in page
     else:
         assert kept is None
     vote = db.session.scalars(select(Vote).where(Vote.idea_id == other.id)).one()
