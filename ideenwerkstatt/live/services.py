@@ -442,7 +442,8 @@ def retention_ends(event: Event) -> dt.datetime:
 def purge_participants(now: dt.datetime) -> int:
     """Retention: guests of evenings whose retention period is over are deleted like an
     account deleted with "keep my contributions" (their ideas stay without a name, their
-    votes as anonymous counts); account holders' links to such evenings go too. Returns
+    votes as anonymous counts); account holders' links to such evenings go too, and so do
+    guests whose event was deleted. Returns
     how many guests were deleted (flush only)."""
     from ..privacy.services import delete_account
 
@@ -455,12 +456,23 @@ def purge_participants(now: dt.datetime) -> int:
         )
     ).all()
     expired = [event.id for event in ended if retention_ends(event) < now]
+    # Guests whose evening is gone altogether (the event was deleted) go as well.
+    orphans = db.session.scalars(
+        select(User).where(
+            User.role == Role.PARTICIPANT,
+            ~select(LiveParticipant.id).where(LiveParticipant.user_id == User.id).exists(),
+        )
+    ).all()
+    deleted = 0
+    for user in orphans:
+        delete_account(user, keep_contributions=True)
+        deleted += 1
     if not expired:
-        return 0
+        db.session.flush()
+        return deleted
     rows = db.session.scalars(
         select(LiveParticipant).where(LiveParticipant.event_id.in_(expired))
     ).all()
-    deleted = 0
     for row in rows:
         user = db.session.get(User, row.user_id)
         if user is not None and Role(user.role) is Role.PARTICIPANT:

@@ -113,6 +113,16 @@ def test_the_purge_deletes_guests_after_the_events_retention_only(client, app):
     assert vote.user_id is None and db.session.get(Idea, other.id).vote_count == 2
 
 
+def test_the_purge_deletes_guests_whose_event_was_deleted(client):
+    event = make_event()
+    guest = _join(client, event)
+    db.session.delete(event)
+    db.session.commit()
+    assert purge_expired(utcnow())["event_participants"] == 1
+    db.session.commit()
+    assert db.session.get(User, guest.id) is None
+
+
 def test_the_purge_command_runs_the_step(client, runner):
     event = make_event(starts_in_days=-200)
     _join(client, event)
