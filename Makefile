@@ -35,6 +35,10 @@ test-postgres: install chromium
 	bash .ci/postgres-suite
 
 chromium:
+	@command -v zbarimg >/dev/null 2>&1 || { \
+	  echo "Installing zbar-tools (zbarimg decodes QR codes in the live-session tests)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq zbar-tools >/dev/null; }
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's Chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -108,6 +108,12 @@ def build_config(instance_path: Path) -> dict:
         "RATELIMIT_IDEAS": os.environ.get("RATELIMIT_IDEAS", "10 per hour"),
         "RATELIMIT_VOTES": os.environ.get("RATELIMIT_VOTES", "60 per minute"),
         "RATELIMIT_COMMENTS": os.environ.get("RATELIMIT_COMMENTS", "10 per minute;100 per day"),
+        # The evening: joins per join code (a hall shares one address), wrong codes per
+        # address (guessing).
+        "RATELIMIT_JOIN": os.environ.get("RATELIMIT_JOIN", "2000 per 10 minutes"),
+        "RATELIMIT_JOIN_WRONG_CODES": os.environ.get(
+            "RATELIMIT_JOIN_WRONG_CODES", "20 per 10 minutes"
+        ),
         # Spam defence on public forms, without CAPTCHAs or third parties.
         "FORM_MIN_FILL_SECONDS": 3,
         # This many open flags hide an idea or comment until a moderator decides.

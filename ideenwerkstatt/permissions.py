@@ -19,11 +19,16 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
 from .database import utcnow
+from .extensions import db
 
 
 class Role(enum.StrEnum):
+    # A guest of one evening (live session): joined by code or card, no e-mail, no password;
+    # may vote and submit ideas in that event only (see may_act_in_event below).
+    PARTICIPANT = "participant"
     CITIZEN = "citizen"
     MODERATOR = "moderator"
     ORGANIZER = "organizer"
@@ -34,7 +39,7 @@ class Role(enum.StrEnum):
         return _RANK[self]
 
 
-_RANK = {Role.CITIZEN: 0, Role.MODERATOR: 1, Role.ORGANIZER: 2, Role.ADMIN: 3}
+_RANK = {Role.PARTICIPANT: -1, Role.CITIZEN: 0, Role.MODERATOR: 1, Role.ORGANIZER: 2, Role.ADMIN: 3}
 
 
 class PermissionDenied(Exception):
@@ -44,6 +49,46 @@ class PermissionDenied(Exception):
 def has_role(user, role: Role) -> bool:
     """True when the user is signed in and holds `role` or a higher one."""
     return bool(user and user.is_authenticated and Role(user.role).rank >= role.rank)
+
+
+def is_event_participant(user) -> bool:
+    """True for a signed-in guest of one evening (no account: no e-mail, no password)."""
+    return bool(user and user.is_authenticated and Role(user.role) is Role.PARTICIPANT)
+
+
+_NO_EVENT = object()
+
+
+def participant_event_id(user) -> int | None:
+    """The event a guest of an evening belongs to; None for everyone else (and for a guest
+    whose participation row is gone). Remembered on the user object for the request.
+
+    The live slice's `live_participant` table is read by name from the metadata, so that
+    this module (which the ideas, votes and comments services use) imports no feature."""
+    if not is_event_participant(user):
+        return None
+    cached = getattr(user, "_live_event_id", _NO_EVENT)
+    if cached is _NO_EVENT:
+        participant = db.metadata.tables["live_participant"]
+        cached = db.session.scalar(
+            select(participant.c.event_id).where(participant.c.user_id == user.id).limit(1)
+        )
+        user._live_event_id = cached
+    return cached
+
+
+def may_act_in_event(user, event_id: int | None) -> bool:
+    """Accounts act wherever their role allows; a guest only on ideas of their own evening
+    (never on ideas without an event, never in another event)."""
+    if not is_event_participant(user):
+        return True
+    own = participant_event_id(user)
+    return own is not None and event_id is not None and own == event_id
+
+
+def may_comment(user) -> bool:
+    """Comments need an account: a guest of an evening votes and submits ideas only."""
+    return not is_event_participant(user)
 
 
 def can_moderate(user) -> bool:
@@ -171,4 +216,5 @@ TEMPLATE_PREDICATES = {
     "is_idea_author": is_owner,
     "can_edit_comment": can_edit_comment,
     "can_delete_comment": can_delete_comment,
+    "is_event_participant": is_event_participant,
 }

@@ -115,7 +115,8 @@ def _forget_request_caches() -> None:
 @pytest.fixture
 def app(tmp_path, app_config, _postgres_schema):
     app = create_app(build_test_config(tmp_path, **app_config))
-    app.before_request(_forget_request_caches)
+    # First of all hooks: app-wide ones (the live feature's guard) read the user too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_caches)
     with app.app_context():
         if _postgres_schema is None:
             db.create_all()

@@ -244,3 +244,25 @@ def make_vote(idea, user=None, weight: int = 1, commit: bool = True):
     if commit:
         db.session.commit()
     return vote
+
+
+# --- the evening (live session) ---------------------------------------------------------------
+
+
+def make_live_session(event, join_mode="open_code", is_open=True, joining_open=True, commit=True):
+    """An event's evening, switched on with joining open unless told, with a fresh code."""
+    from ideenwerkstatt.live.models import JoinMode, LiveSession
+    from ideenwerkstatt.live.services import JOIN_CODE_LENGTH, new_code
+
+    live = LiveSession(
+        event_id=event.id,
+        is_open=is_open,
+        joining_open=joining_open,
+        join_mode=JoinMode(join_mode),
+        join_code=new_code(JOIN_CODE_LENGTH),
+    )
+    db.session.add(live)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return live

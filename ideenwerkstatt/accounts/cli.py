@@ -16,7 +16,10 @@ from . import services
 
 users_cli = click.Group("users", help="Manage accounts and roles.")
 
-ROLE_CHOICE = click.Choice([role.value for role in Role], case_sensitive=False)
+# Event participants are made by joining an evening, never by an operator.
+ROLE_CHOICE = click.Choice(
+    [role.value for role in Role if role is not Role.PARTICIPANT], case_sensitive=False
+)
 
 
 def _fail(error: services.AccountError) -> None:

@@ -14,6 +14,9 @@ from ..database import UTCDateTime, enum_column, utcnow
 from ..extensions import db
 from ..permissions import Role
 
+# Not a werkzeug hash ("<method>$<salt>$<hash>"): check_password_hash() is False for any input.
+UNUSABLE_PASSWORD = "!"  # noqa: S105  (a marker, not a password)
+
 
 class User(UserMixin, db.Model):
     """A person's account. The least we need: an e-mail address to reach them and sign them
@@ -22,8 +25,11 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # NULL for an event participant (joined an evening by code or card, no account); a
+    # unique constraint allows any number of NULLs on SQLite and PostgreSQL alike.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(60))
+    # An event participant has no password: UNUSABLE_PASSWORD, which no password matches.
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.CITIZEN)
     locale: Mapped[str] = mapped_column(String(5), default="de")

@@ -326,9 +326,62 @@ def register(
     return RegistrationOutcome.CREATED
 
 
+def _apply_upgrade(user: User, upgrade: dict) -> bool:
+    """Turn a guest of an evening into an account on the same row (so ideas and votes are
+    neither moved nor counted twice). False when the address got an account meanwhile."""
+    email = upgrade.get("email")
+    if not email or find_user_by_email(email) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            user.email = email
+            user.password_hash = upgrade["password_hash"]
+            user.role = Role.CITIZEN
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def request_account_for_guest(
+    user: User, email: str, password: str, *, locale: str, consent_text_ids: list[int]
+) -> None:
+    """A guest of an evening asks to keep their participation as a full account (double
+    opt-in): a confirmation link goes to `email`; following it sets the address and the
+    password on the guest's own row and makes it a citizen, so ideas and votes stay where
+    they are. An address that already has an account gets the "already registered" mail
+    instead; the caller answers alike. Raises InvalidEmail, WeakPassword, ValueError for
+    anyone but a guest."""
+    if user.role != Role.PARTICIPANT:
+        raise ValueError("only a guest of an evening becomes an account this way")
+    email = normalize_email(email)
+    check_password_strength(password, email)
+    password_hash = hash_password(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        if existing.is_active:
+            _send_already_registered(existing)
+        return
+    discard_tokens(user, TokenPurpose.CONFIRM)
+    data = {
+        "consents": [int(i) for i in consent_text_ids],
+        "upgrade": {"email": email, "password_hash": password_hash},
+    }
+    token = issue_token(user, TokenPurpose.CONFIRM, data)
+    queue_mail(
+        "confirm_account",
+        to=email,
+        locale=locale,
+        user=user,
+        confirm_url=absolute_url("accounts.confirm", token=token),
+        valid_hours=current_app.config["TOKEN_MAX_AGE"] // 3600,
+    )
+
+
 def confirm_account(row: AccountToken) -> User:
     """Follow a confirmation link (from tokens.verify_token): use it up, activate the account
-    and let the consents chosen at registration take effect in the ledger.
+    and let the consents chosen at registration take effect in the ledger. A guest's link
+    (request_account_for_guest) turns the guest into a citizen with that address.
     Raises TokenUsed when another request used the link a moment ago."""
     # Imported here: the privacy slice builds on accounts (its ledger is about users), so
     # accounts reach it only when a link is followed (cycle accounts <-> privacy).
@@ -336,6 +389,10 @@ def confirm_account(row: AccountToken) -> User:
 
     mark_token_used(row)
     user = row.user
+    upgrade = (row.data or {}).get("upgrade")
+    if upgrade and user.role == Role.PARTICIPANT and _apply_upgrade(user, upgrade):
+        grant_consents_on_confirmation(user, list((row.data or {}).get("consents", [])))
+        return user
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()
         db.session.flush()

@@ -17,7 +17,13 @@ from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..mail.services import queue_mail
 from ..pagination import PageLinks, page_count
-from ..permissions import PermissionDenied, can_delete_comment, can_edit_comment, can_moderate
+from ..permissions import (
+    PermissionDenied,
+    can_delete_comment,
+    can_edit_comment,
+    can_moderate,
+    may_comment,
+)
 from ..sanitize import clean_html
 from .models import Comment, CommentStatus
 
@@ -69,10 +75,13 @@ def premoderated(idea: Idea) -> bool:
 
 def add_comment(author, idea: Idea, body: str, parent: Comment | None = None) -> Comment:
     """A signed-in citizen comments on a published idea, or replies to a top-level comment
-    of the same idea (one level deep). Pending when the idea's event pre-moderates comments,
-    else published at once. Raises CommentNotAllowed, CommentError."""
+    of the same idea (one level deep); a guest of an evening (no account) may not. Pending
+    when the idea's event pre-moderates comments, else published at once.
+    Raises CommentNotAllowed, CommentError."""
     if author is None or not getattr(author, "is_active", False):
         raise CommentNotAllowed(_("Bitte melden Sie sich an, um zu kommentieren."))
+    if not may_comment(author):
+        raise CommentNotAllowed(_("Zum Kommentieren brauchen Sie ein Konto."))
     if idea.status != IdeaStatus.PUBLISHED:
         raise CommentError(_("Nur veröffentlichte Ideen können kommentiert werden."))
     if parent is not None:

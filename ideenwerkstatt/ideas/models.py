@@ -50,6 +50,9 @@ class Idea(db.Model):
     body_html: Mapped[str] = mapped_column(Text)  # sanitize.clean_html(body), kept for speed
     status: Mapped[IdeaStatus] = mapped_column(enum_column(IdeaStatus), default=IdeaStatus.PENDING)
     from_paper_card: Mapped[bool] = mapped_column(default=False)
+    # Submitted by a guest of an evening (no account): once the guest is gone, the idea
+    # shows as by "Teilnehmende der Werkstatt" instead of "deleted account".
+    by_evening_guest: Mapped[bool] = mapped_column(default=False)
     vote_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -12,7 +12,13 @@ from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..mail.services import queue_mail
-from ..permissions import PermissionDenied, can_edit_idea, can_moderate
+from ..permissions import (
+    PermissionDenied,
+    can_edit_idea,
+    can_moderate,
+    is_event_participant,
+    may_act_in_event,
+)
 from ..sanitize import clean_html
 from ..themes.models import Theme
 from .models import Idea, IdeaStatus
@@ -113,21 +119,30 @@ def submit_idea(
     from_paper_card: bool = False,
     *,
     actor=None,
+    body_optional: bool = False,
 ) -> Idea:
     """Add an idea. Rules: title 3..120 and body 10..5000 characters, the theme is active,
     the event (optional) is collecting ideas. A citizen's idea starts `pending` until a
     moderator approves it. A paper card from a workshop is typed in by a moderator (`actor`,
     defaults to `author`; the author may then be None), is marked as such and is published
-    at once, since a moderator already read it.
+    at once, since a moderator already read it. `body_optional`: the short form of the
+    evening's phone page, where a title alone is enough (a body, if given, follows the rules).
+    A guest of an evening (role participant) submits only for that evening's event.
 
-    Raises IdeaNotAllowed (no author, or a paper card by a non-moderator) and IdeaError."""
+    Raises IdeaNotAllowed (no author, a guest outside their evening, or a paper card by a
+    non-moderator) and IdeaError."""
     actor = author if actor is None else actor
     moderator = can_moderate(actor)
     if from_paper_card and not moderator:
         raise IdeaNotAllowed(_("Nur die Moderation kann Ideen von Papierkarten eintragen."))
     if not from_paper_card and (author is None or not getattr(author, "is_active", False)):
         raise IdeaNotAllowed(_("Bitte melden Sie sich an, um eine Idee einzureichen."))
-    clean = {"title": clean_title(title), "body": clean_body(body)}
+    if is_event_participant(author) and not may_act_in_event(author, event.id if event else None):
+        raise IdeaNotAllowed(
+            _("Als Gast eines Werkstatt-Abends reichen Sie Ideen nur für diesen Abend ein.")
+        )
+    short = body_optional and not (body or "").strip()
+    clean = {"title": clean_title(title), "body": "" if short else clean_body(body)}
     _check_theme(theme)
     _check_event(event, theme, moderator=from_paper_card and moderator)
 
@@ -141,6 +156,7 @@ def submit_idea(
         body_html=str(clean_html(clean["body"])),
         status=IdeaStatus.PUBLISHED if from_paper_card else IdeaStatus.PENDING,
         from_paper_card=from_paper_card,
+        by_evening_guest=is_event_participant(author),
         vote_count=0,
         created_at=now,
         updated_at=now,

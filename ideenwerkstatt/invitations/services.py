@@ -25,6 +25,7 @@ from ..database import utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..ideas.models import Idea
+from ..live.presentation import announced_join_url
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..permissions import PermissionDenied, can_invite
 from ..privacy.models import ConsentChannel
@@ -199,7 +200,11 @@ def send_invitations(
         INVITATION_TEMPLATE,
         recipients,
         now=now,
-        context={"event": event, "event_url": event_url(event)},
+        context={
+            "event": event,
+            "event_url": event_url(event),
+            "join_url": announced_join_url(event),
+        },
         headers=_unsubscribe_headers,
         attachments=[calendar_attachment(event, now)],
     )

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 DEFAULT_LOCALE = "de"
 PARTICIPATION = "participation"  # = Purpose.PARTICIPATION
 INVITATIONS = "invitations"  # = Purpose.INVITATIONS
+EVENT_PARTICIPATION = "event_participation"  # = Purpose.EVENT_PARTICIPATION
 
 # (purpose, version) -> {locale: text}
 CONSENT_TEXTS: dict[tuple[str, int], dict[str, str]] = {
@@ -74,21 +75,53 @@ CONSENT_TEXTS: dict[tuple[str, int], dict[str, str]] = {
             "invitations or reminders, including any that were already planned."
         ),
     },
+    (EVENT_PARTICIPATION, 1): {
+        "de": (
+            "Damit Sie heute Abend bei dieser Ideenwerkstatt mitmachen können, speichern wir "
+            "eine zufällige Teilnahme-Nummer, Ihren Anzeigenamen, falls Sie einen angeben (ein "
+            "Pseudonym genügt), und was Sie heute beitragen: Ihre Ideen und Ihre Punkte oder "
+            "Stimmen. Eine E-Mail-Adresse oder ein Passwort brauchen wir nicht. Ihre Ideen "
+            "sind nach der Freigabe durch die Moderation öffentlich zu sehen, mit Ihrem "
+            "Anzeigenamen, falls Sie einen angegeben haben. Ihre Stimmen zählen nur als Zahl, "
+            "ohne Namen. Wir löschen Ihre Teilnahme mit der Aufbewahrungsfrist dieser "
+            "Veranstaltung; Ihre Ideen bleiben dann ohne Namen stehen, Ihre Stimmen nur als "
+            "Anzahl. Die Einwilligung ist freiwillig. Sie können sie jederzeit widerrufen: "
+            "auf Ihrer Seite des Abends unter „Meine Daten“ mit „Meine Teilnahme löschen“. "
+            "Dabei entscheiden Sie, ob Ihre Ideen ohne Namen stehen bleiben oder mit "
+            "gelöscht werden."
+        ),
+        "en": (
+            "So that you can take part in this Ideenwerkstatt evening, we store a random "
+            "participant number, your display name if you give one (a pseudonym is fine), and "
+            "what you contribute tonight: your ideas and your dots or votes. We need no e-mail "
+            "address and no password. Once the moderators have approved them, your ideas can "
+            "be seen publicly, with your display name if you gave one. Your votes only count "
+            "as a number, without a name. We delete your participation when this event's "
+            "retention period ends; your ideas then stay without a name, your votes only as "
+            "a count. This consent is voluntary. You can withdraw it at any time: on your "
+            "page of the evening under “My data” with “Delete my participation”. You then "
+            "decide whether your ideas stay without a name or are deleted too."
+        ),
+    },
 }
 
 # The version offered to people now. Raise it after adding a new version above.
 CURRENT_VERSIONS: dict[str, int] = {
     PARTICIPATION: 1,
     INVITATIONS: 1,
+    EVENT_PARTICIPATION: 1,
 }
 
 # The order in which purposes are shown; participation comes first and is required.
-PURPOSES: tuple[str, ...] = (PARTICIPATION, INVITATIONS)
+PURPOSES: tuple[str, ...] = (PARTICIPATION, INVITATIONS, EVENT_PARTICIPATION)
+# Shown on the account page only once decided (granted when joining an evening).
+EVENT_PURPOSES: frozenset[str] = frozenset({EVENT_PARTICIPATION})
 REQUIRED_PURPOSES: frozenset[str] = frozenset({PARTICIPATION})
 
 PURPOSE_LABELS = {
     PARTICIPATION: _l("Teilnahme an der Ideenwerkstatt"),
     INVITATIONS: _l("Einladungen und Erinnerungen per E-Mail"),
+    EVENT_PARTICIPATION: _l("Teilnahme an einem Werkstatt-Abend"),
 }
 
 

@@ -335,6 +335,34 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "standardmäßig 90 Tage), höchstens bis Sie Ihr Konto löschen."
         ),
     ),
+    # --- the evening (live session) ---------------------------------------------------------
+    DataItem(
+        (
+            "live_participant.user_id",
+            "live_participant.event_id",
+            "live_participant.code",
+            "live_participant.card_id",
+            "live_participant.joined_at",
+            "live_card.participant_id",
+            "live_card.used_at",
+        ),
+        _l(
+            "Ihre Teilnahme an einem Werkstatt-Abend: zufällige Teilnahme-Nummer, Veranstaltung, "
+            "Zeitpunkt, gegebenenfalls die Nummer Ihrer Teilnahmekarte. Als Gast ohne Konto "
+            "dazu ein Eintrag ohne E-Mail-Adresse und ohne Passwort (Anzeigename nur, wenn Sie "
+            "einen angeben)"
+        ),
+        _l(
+            "Sie am Abend ohne Konto mitmachen lassen: abstimmen und Ideen einreichen, nur bei "
+            "dieser Veranstaltung; eine Karte gilt nur einmal (eine Person, eine Stimme)"
+        ),
+        (LegalBasis.CONSENT,),
+        _l(
+            "Bis zum Ende der Aufbewahrungsfrist der Veranstaltung (nach ihrem Ende, "
+            "standardmäßig 90 Tage) oder bis Sie Ihre Teilnahme löschen; Ihre Ideen bleiben "
+            "dann ohne Namen, Ihre Stimmen nur als Anzahl."
+        ),
+    ),
     DataItem(
         ("invitation_run.organizer_id", "invitation_run.created_at"),
         _l("Wer aus dem Organisationsteam wann eine Einladung verschickt hat"),
@@ -383,7 +411,7 @@ _none("event_theme", "event_id theme_id", "welche Themen eine Veranstaltung beha
 _none("idea", "id", _ROW_NUMBER)
 _none(
     "idea",
-    "event_id theme_id status from_paper_card vote_count published_at",
+    "event_id theme_id status from_paper_card by_evening_guest vote_count published_at",
     "Angaben zur Idee als veröffentlichtem Inhalt (Zuordnung, Moderationsstand, anonyme "
     "Stimmensumme), nicht zu der Person, die sie geschrieben hat",
 )
@@ -398,6 +426,17 @@ _none(
     "Rolle geschrieben",
 )
 _none("event", "comments_premoderated", "Einstellung der Veranstaltung, für alle gleich")
+_none(
+    "live_session",
+    "id event_id is_open joining_open join_code join_mode announce_link created_at updated_at",
+    "Einstellungen des Werkstatt-Abends, für alle gleich",
+)
+_none(
+    "live_card",
+    "id event_id number code created_at",
+    "gedruckte Teilnahmekarte, ohne Person, solange sie nicht benutzt wurde",
+)
+_none("live_participant", "id", _ROW_NUMBER)
 _none(
     "rejection_template",
     "id title text position created_at",

@@ -16,6 +16,7 @@ from ..extensions import db
 class Purpose(enum.StrEnum):
     PARTICIPATION = "participation"  # required to hold an account
     INVITATIONS = "invitations"  # optional: e-mail invitations to future events
+    EVENT_PARTICIPATION = "event_participation"  # taking part in one evening (live session)
 
 
 class ConsentAction(enum.StrEnum):
@@ -29,6 +30,8 @@ class ConsentChannel(enum.StrEnum):
     UNSUBSCRIBE_LINK = "unsubscribe_link"  # the link in an invitation mail
     ACCOUNT_DELETION = "account_deletion"
     ADMIN_CLI = "admin_cli"
+    EVENT_JOIN = "event_join"  # the join page of an evening (/j/<code>)
+    EVENT_WITHDRAWAL = "event_withdrawal"  # "delete my participation" on the phone page
 
 
 class ConsentText(db.Model):

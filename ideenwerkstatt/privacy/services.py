@@ -188,6 +188,8 @@ def consent_overview(user: User, locale: str | None = None) -> list[dict]:
     overview = []
     for purpose in map(Purpose, consent_texts.PURPOSES):
         record = state[purpose]
+        if record is None and purpose in consent_texts.EVENT_PURPOSES:
+            continue  # given on an evening's join page, never offered here
         offer_version, offer_text = current_consent_wording(purpose, locale)
         granted = record is not None and record.action is ConsentAction.GRANTED
         outdated = granted and record.consent_text.version < offer_version
@@ -202,7 +204,8 @@ def consent_overview(user: User, locale: str | None = None) -> list[dict]:
                 "locale": record.consent_text.locale if record else None,
                 "text": record.consent_text.text if record else None,
                 "outdated": outdated,
-                "can_withdraw": granted,
+                # An evening's consent is withdrawn on that evening's page (live.my_data).
+                "can_withdraw": granted and purpose not in consent_texts.EVENT_PURPOSES,
                 "can_grant": purpose in SELF_SERVICE_PURPOSES and (not granted or outdated),
                 "offer_version": offer_version,
                 "offer_locale": locale,

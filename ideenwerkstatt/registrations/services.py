@@ -25,6 +25,7 @@ from ..events.models import Event, Phase
 from ..extensions import db
 from ..ics import event_attachment
 from ..mail.services import queue_mail
+from ..permissions import PermissionDenied, is_event_participant
 from .models import Registration, RegistrationStatus
 
 CANCEL_LINK_SALT = "registration-cancel"
@@ -252,7 +253,12 @@ def register(user: User, event: Event, now: dt.datetime | None = None) -> Regist
     registered changes nothing and sends nothing; after a cancellation the person joins at
     the end, like anyone new. Flush only.
 
-    Raises RegistrationClosed for drafts, closed or ended events."""
+    A guest of an evening (no account) cannot register: registration needs an account.
+
+    Raises RegistrationClosed for drafts, closed or ended events, PermissionDenied for a
+    guest of an evening."""
+    if is_event_participant(user):
+        raise PermissionDenied("event participants cannot register for events")
     now = now or utcnow()
     lock_event(event)
     if not registration_open(event, now):

@@ -32,7 +32,7 @@ from ..database import utcnow
 from ..events.models import Phase, VotingRule
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
-from ..permissions import PermissionDenied
+from ..permissions import PermissionDenied, may_act_in_event
 from .models import Vote
 
 votes = Vote.__table__
@@ -128,9 +128,13 @@ def closed_reason(idea: Idea) -> str | None:
     return _("Die Abstimmung zu „%(event)s“ hat noch nicht begonnen.", event=event.title)
 
 
-def _check_voter(voter) -> None:
+def _check_voter(voter, idea: Idea) -> None:
     if voter is None or not getattr(voter, "is_authenticated", False) or not voter.is_active:
         raise VoteNotAllowed(_("Bitte melden Sie sich an, um abzustimmen."))
+    if not may_act_in_event(voter, idea.event_id):
+        raise VoteNotAllowed(
+            _("Als Gast eines Werkstatt-Abends stimmen Sie nur über die Ideen dieses Abends ab.")
+        )
 
 
 def _check_open(idea: Idea) -> None:
@@ -177,11 +181,12 @@ def _insert_row(voter, idea: Idea, weight: int) -> bool:
 def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
     """Support the idea, or add `dots` to it under the dots rule.
 
-    Rules: the voter is signed in; the idea is published; its event, if any, is voting.
+    Rules: the voter is signed in (a guest of an evening: on that event's ideas only); the
+    idea is published; its event, if any, is voting.
     Support: one vote per person, a second one is a no-op (not an error). Dots: the voter's
     dots on all ideas of the event stay within the event's budget.
     Raises VoteNotAllowed, VoteError (closed, budget exceeded, bad number of dots)."""
-    _check_voter(voter)
+    _check_voter(voter, idea)
     _check_open(idea)
     rule = rule_for(idea)
     if rule == VotingRule.SUPPORT:
@@ -229,7 +234,7 @@ def retract_vote(voter, idea: Idea) -> VoteState:
     """Take the voter's vote back: the row goes, with all its dots. Nothing to retract is a
     no-op. Same rules as casting (published idea, voting phase).
     Raises VoteNotAllowed, VoteError."""
-    _check_voter(voter)
+    _check_voter(voter, idea)
     _check_open(idea)
     weight = db.session.execute(
         delete(votes)

@@ -16,6 +16,8 @@ PUBLISHED = {
     ("participation", 1, "en"): "307b6903cd50191e",
     ("invitations", 1, "de"): "a6de40414fea3888",
     ("invitations", 1, "en"): "bb1cfa508d480365",
+    ("event_participation", 1, "de"): "8018817dad91636d",
+    ("event_participation", 1, "en"): "dfe21fe64b723cb1",
 }
 
 
