@@ -145,7 +145,9 @@ def test_the_password_must_be_repeated_exactly(registration):
 )
 def test_line_breaks_in_the_address_are_refused(registration, outbox, email):
     response = registration.post(email=email)
-    assert response.status_code == 422
+    # A NUL no keyboard types is refused for the whole request before any form sees it
+    # (PostgreSQL cannot compare text holding one): 400, not a form message.
+    assert response.status_code == (400 if "\x00" in email else 422)
     assert users() == [] and outbox() == []
 
 
