@@ -113,6 +113,9 @@ def build_config(instance_path: Path) -> dict:
         "MAIL_MAX_ATTEMPTS": 25,
         # A claim older than this (seconds) belongs to a worker that died: queued again.
         "MAIL_CLAIM_TIMEOUT": 600,
+        # Queued mail due longer than this (seconds) means no worker runs: the invitation
+        # run's page says so (mail.services.delivery_stalled).
+        "MAIL_WORKER_LATE_SECONDS": _int("MAIL_WORKER_LATE_SECONDS", 300),
         # Rate limits (flask-limiter); Redis when REDIS_URL is set, else memory.
         # Off only for load benchmarks (benchmarks/run.py); on in every real deployment.
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1").lower()
