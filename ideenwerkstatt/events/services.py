@@ -8,13 +8,13 @@ import enum
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select, true
+from sqlalchemy import exists, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..database import utcnow
 from ..extensions import db
-from ..ideas.models import Idea
+from ..ideas.models import Idea, IdeaStatus
 from ..permissions import can_organize
 from ..themes.services import require_organizer, slugify
 from .models import PHASE_ORDER, Event, Phase, VotingRule
@@ -240,8 +240,34 @@ def has_ideas(event: Event) -> bool:
     return bool(db.session.scalar(select(exists().where(Idea.event_id == event.id))))
 
 
+class ConfirmationNeeded(EventError):
+    """The step is allowed but needs the organizer's explicit yes (confirmed=True)."""
+
+
+def has_published_ideas(event: Event) -> bool:
+    return bool(
+        db.session.scalar(
+            select(exists().where(Idea.event_id == event.id, Idea.status == IdeaStatus.PUBLISHED))
+        )
+    )
+
+
+def pending_idea_count(event: Event) -> int:
+    """The event's ideas waiting for the moderation."""
+    return db.session.scalar(
+        select(func.count(Idea.id)).where(
+            Idea.event_id == event.id, Idea.status == IdeaStatus.PENDING
+        )
+    )
+
+
 def change_phase(
-    actor, event: Event, step: PhaseStep | str, *, from_phase: Phase | str | None = None
+    actor,
+    event: Event,
+    step: PhaseStep | str,
+    *,
+    from_phase: Phase | str | None = None,
+    confirmed: bool = False,
 ) -> Phase:
     """Move an event one step along draft -> collecting -> voting -> closed, or one step back
     to correct a mistake: voting -> collecting (votes stay), closed -> voting (voting opens
@@ -252,8 +278,12 @@ def change_phase(
     phase this step leads to (a double click), nothing happens; when it is elsewhere, the
     step is refused instead of being applied to a phase nobody looked at.
 
-    Returns the new phase. Raises PermissionDenied for non-organizers and EventError when
-    the step is not allowed."""
+    Opening the vote (collecting -> voting) while no published idea belongs to the event
+    (nothing to vote on: the ideas may still wait for the moderation) needs `confirmed`; the
+    correction closed -> voting does not ask.
+
+    Returns the new phase. Raises PermissionDenied for non-organizers, ConfirmationNeeded
+    (nothing changed) and EventError when the step is not allowed."""
     require_organizer(actor)
     step = PhaseStep(step)
     # Lock the row on PostgreSQL so two organizers' clicks are applied one after the other
@@ -278,6 +308,20 @@ def change_phase(
                 None: _l(
                     "Zu dieser Veranstaltung gibt es schon Ideen; "
                     "sie kann nicht mehr zum Entwurf werden."
+                )
+            }
+        )
+    if (
+        step is PhaseStep.NEXT
+        and target is Phase.VOTING
+        and not confirmed
+        and not has_published_ideas(event)
+    ):
+        raise ConfirmationNeeded(
+            {
+                None: _l(
+                    "Zu dieser Veranstaltung ist noch keine Idee veröffentlicht: In der "
+                    "Abstimmung gäbe es nichts zum Abstimmen."
                 )
             }
         )
