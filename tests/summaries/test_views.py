@@ -11,8 +11,10 @@ from pypdf import PdfReader
 
 from ideenwerkstatt.extensions import db
 from ideenwerkstatt.summaries import services
+from ideenwerkstatt.summaries.document import CSV_COLUMNS
 from ideenwerkstatt.summaries.models import Summary
 from tests.factories import make_user
+from tests.spreadsheets import open_like_a_german_spreadsheet
 from tests.summaries.helpers import closed_event_with_ideas
 
 CURATION = [
@@ -150,10 +152,29 @@ def test_csv_is_formula_safe_and_in_order(client, data):
     published(data)
     response = client.get("/events/sued/summary.csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    text = response.data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
     assert [row["title"] for row in rows] == ["Idee A", "Idee B", "Idee C", "Idee D"]
     assert rows[0]["note"] == '\'=HYPERLINK("x")'
     assert rows[0]["vote_count"] == "3"
+
+
+def test_csv_opens_in_a_german_spreadsheet_by_double_click(client, data):
+    """BOM first, `;` as German Excel's list separator (README), umlauts and the en dash
+    intact, one cell per column (a comma inside a cell stays in it)."""
+    data["ideas"]["a"].title = "Idee A, mit Bänken"
+    data["ideas"]["b"].title = "Idee B – „größer“; ÄÖÜß"
+    db.session.commit()
+    published(data)
+    body = client.get("/events/sued/summary.csv").data
+    assert body.startswith(b"\xef\xbb\xbfposition;id;title;")
+    table = open_like_a_german_spreadsheet(body, delimiter=";")
+    assert table[0] == list(CSV_COLUMNS)
+    assert {len(row) for row in table} == {len(CSV_COLUMNS)}
+    cells = [dict(zip(table[0], row, strict=True)) for row in table[1:]]
+    assert cells[0]["title"] == "Idee A, mit Bänken"
+    assert cells[1]["title"] == "Idee B – „größer“; ÄÖÜß"
+    assert {row["theme"] for row in cells} == {"mobilitaet", "bildung"}
 
 
 def test_json_download(client, data):
