@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Migrate the SQLite database in instance/, seed demo data (idempotent), serve on 127.0.0.1:5000.
+## Migrate the SQLite database in instance/, seed demo data (idempotent), serve on HOST:PORT
+## (127.0.0.1:5000) with the mail worker beside it; links in mails use that port. Ctrl-C ends both.
 run: install
 	$(BIN)/ideenwerkstatt db upgrade
 	$(BIN)/ideenwerkstatt demo-data

@@ -53,9 +53,27 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
+
+def default_base_url() -> str:
+    """Where `ideenwerkstatt run` (and so `make run`) serves: http://HOST:PORT from the
+    environment (127.0.0.1:5000 without them), so that mailed links, the .ics, the PDF and
+    the API's links point at the server that is running. A server bound to every interface
+    (0.0.0.0, ::) is reached locally at 127.0.0.1; set BASE_URL for anything else."""
+    host = os.environ.get("HOST") or DEFAULT_HOST
+    port = os.environ.get("PORT") or str(DEFAULT_PORT)
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104  (compared, not bound)
+        host = DEFAULT_HOST
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{port}"
+
+
 def build_config(instance_path: Path) -> dict:
     """The whole configuration as a dict; nothing here is required to start."""
-    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    base_url = (os.environ.get("BASE_URL") or default_base_url()).rstrip("/")
     https = urlsplit(base_url).scheme == "https"
     database_url = (
         os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'ideenwerkstatt.db'}"
@@ -95,6 +113,9 @@ def build_config(instance_path: Path) -> dict:
         "MAIL_MAX_ATTEMPTS": 25,
         # A claim older than this (seconds) belongs to a worker that died: queued again.
         "MAIL_CLAIM_TIMEOUT": 600,
+        # Queued mail due longer than this (seconds) means no worker runs: the invitation
+        # run's page says so (mail.services.delivery_stalled).
+        "MAIL_WORKER_LATE_SECONDS": _int("MAIL_WORKER_LATE_SECONDS", 300),
         # Rate limits (flask-limiter); Redis when REDIS_URL is set, else memory.
         # Off only for load benchmarks (benchmarks/run.py); on in every real deployment.
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1").lower()

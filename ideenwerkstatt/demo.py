@@ -46,80 +46,158 @@ DEMO_THEMES = [
     ),
 ]
 
-# (theme slug, title, body, votes, published)
+# The three workshops, keyed by their slug's end: (title, description, place, phase, rule,
+# dot budget, theme slugs). Their dates are set relative to the day of seeding (_event_times).
+DEMO_EVENTS = {
+    "digitalisierung": (
+        "Musterstadt von Morgen: Digitalisierung",
+        "Die Ideenwerkstatt läuft gerade: Wie soll unsere Stadt digitaler, offener und "
+        "einfacher werden? Stimmen Sie jetzt für die Ideen ab, die Ihnen wichtig sind.",
+        "Stadtbibliothek Musterstadt, Lesesaal, Marktplatz 3",
+        "voting",
+        "support",
+        None,
+        ["digitalisierung"],
+    ),
+    "mobilitaet": (
+        "Musterstadt von Morgen: Mobilität",
+        "Die nächste Ideenwerkstatt: Radwege, Busse, Fußwege. Reichen Sie Ihre Ideen ein "
+        "und verteilen Sie beim Treffen fünf Punkte auf die besten Vorschläge.",
+        "Bürgerhaus Musterstadt, Saal 1, Lindenallee 12",
+        "collecting",
+        "dots",
+        5,
+        ["mobilitaet"],
+    ),
+    "bildung": (
+        "Musterstadt von Morgen: Bildung",
+        "Die erste Ideenwerkstatt der Reihe: Lernen in jedem Alter. Das Ergebnis ist "
+        "veröffentlicht und geht an den Schulausschuss.",
+        "Volkshochschule Musterstadt, Raum 2, Schulstraße 5",
+        "closed",
+        "support",
+        None,
+        ["bildung"],
+    ),
+}
+
+# (theme slug, event key or None, title, body, votes, published, days before): an event's
+# idea was submitted that many days before the event began, one without an event that many
+# days ago; it was published a day after it came in. Votes come only where they count: in
+# the voting or closed event, or on an idea without an event (never in a collecting event).
 DEMO_IDEAS = [
     (
+        "digitalisierung",
         "digitalisierung",
         "Freies WLAN auf dem Marktplatz",
         "Ein offenes, **werbefreies** WLAN rund um den Marktplatz und die Bücherei.\n\n"
         "- ohne Anmeldung mit Handynummer\n- betrieben von den Stadtwerken",
         5,
         True,
+        14,
     ),
     (
+        "digitalisierung",
         "digitalisierung",
         "Bürgeramt-Termine online buchen",
         "Termine beim Bürgeramt sollten online buchbar sein, auch barrierefrei und ohne App.",
         4,
         True,
+        12,
     ),
     (
+        "digitalisierung",
         "digitalisierung",
         "Offene Daten zum Haushalt",
         "Der städtische Haushalt als offene Daten, damit alle nachvollziehen können, wofür "
         "das Geld ausgegeben wird.",
         2,
         True,
+        9,
     ),
     (
+        "mobilitaet",
         "mobilitaet",
         "Sichere Radwege zur Gesamtschule",
         "Viele Kinder fahren mit dem Rad zur Schule. Ein durchgehender, baulich getrennter "
         "Radweg an der Bahnhofstraße würde helfen.",
-        6,
+        0,
         True,
+        24,
     ),
     (
         "mobilitaet",
+        None,
         "Bus am Sonntag im Stundentakt",
         "Sonntags fährt der Bus nur alle zwei Stunden. Ein Stundentakt würde Ausflüge ohne "
         "Auto möglich machen.",
         3,
         True,
+        6,
     ),
     (
+        "bildung",
         "bildung",
         "Digitale Sprechstunde in der Stadtbibliothek",
         "Einmal pro Woche helfen Ehrenamtliche bei Fragen zu Smartphone, Online-Banking und "
         "Behördengängen im Netz.",
         4,
         True,
+        20,
     ),
     (
+        "bildung",
         "bildung",
         "Schulhöfe nachmittags öffnen",
         "Schulhöfe könnten nachmittags und am Wochenende als Spielflächen offen sein.",
         1,
         True,
+        16,
     ),
     (
+        "mobilitaet",
         "mobilitaet",
         "Mehr Fahrradbügel am Bahnhof",
         "Am Bahnhof fehlen überdachte Abstellplätze für Fahrräder.",
         0,
         False,
+        22,
     ),
 ]
 
+# Demo citizens who said yes to invitations (an organizer trying invitations reaches them).
+DEMO_INVITATION_CONSENTS = ("buergerin@example.org", "teilnehmende@example.org")
+
+DEMO_SUMMARY_INTRO = (
+    "Rund 40 Bürger*innen haben in der Volkshochschule über Bildung in Musterstadt "
+    "beraten. Diese Ideen haben die meisten Stimmen bekommen."
+)
+DEMO_SUMMARY_CONCLUSION = (
+    "Der Schulausschuss berät die Ideen in seiner nächsten Sitzung. **Danke** an alle, "
+    "die mitgemacht haben!"
+)
+
 
 def seed_demo_data() -> dict[str, int]:
-    """Create the demo themes, events, accounts and ideas that are missing; return what was
-    created. Running it again creates nothing new."""
-    created = {"themes": 0, "events": 0, "accounts": 0, "ideas": 0}
+    """Create the demo themes, events, accounts, ideas, invitation consents and the closed
+    event's summary that are missing; return what was created. Dates are relative to the
+    day of seeding: one event is happening now (voting), one is three weeks ahead
+    (collecting ideas), one ended five weeks ago (closed, summary published). Running it
+    again creates nothing new."""
+    created = {
+        "themes": 0,
+        "events": 0,
+        "accounts": 0,
+        "ideas": 0,
+        "consents": 0,
+        "summaries": 0,
+    }
     themes = _seed_themes(created)
     accounts = _seed_accounts(created)
-    event = _seed_events(themes, created)
-    _seed_ideas(themes, accounts, event, created)
+    events = _seed_events(themes, created)
+    _seed_ideas(themes, accounts, events, created)
+    _seed_invitation_consents(accounts, created)
+    _seed_summary(events["bildung"], accounts["moderation@example.org"], created)
     return created
 
 
@@ -179,92 +257,125 @@ def _seed_accounts(created) -> dict:
     return accounts
 
 
-def _seed_events(themes, created):
+def _event_times(phase: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of a demo event: the voting one began an hour ago and lasts three more;
+    the collecting one is in three weeks, the closed one was five weeks ago (17:00 UTC)."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    if phase == "voting":
+        return hour - dt.timedelta(hours=1), hour + dt.timedelta(hours=3)
+    day = now.replace(hour=17, minute=0, second=0, microsecond=0)
+    starts = day + dt.timedelta(days=21 if phase == "collecting" else -35)
+    return starts, starts + dt.timedelta(hours=3)
+
+
+def _seed_events(themes, created) -> dict:
     from .events.models import Event, Phase, VotingRule
 
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    specs = [
-        (
-            "musterstadt-von-morgen-digitalisierung",
-            "Musterstadt von Morgen: Digitalisierung",
-            "Die erste Ideenwerkstatt der Reihe: Wie soll unsere Stadt digitaler, offener und "
-            "einfacher werden? Stimmen Sie jetzt für die Ideen ab, die Ihnen wichtig sind.",
-            "Stadtbibliothek Musterstadt, Lesesaal, Marktplatz 3",
-            today - dt.timedelta(days=10, hours=-16),
-            Phase.VOTING,
-            VotingRule.SUPPORT,
-            None,
-            ["digitalisierung", "bildung"],
-        ),
-        (
-            "musterstadt-von-morgen-mobilitaet",
-            "Musterstadt von Morgen: Mobilität",
-            "Die zweite Ideenwerkstatt: Radwege, Busse, Fußwege. Reichen Sie Ihre Ideen ein "
-            "und verteilen Sie beim Treffen fünf Punkte auf die besten Vorschläge.",
-            "Bürgerhaus Musterstadt, Saal 1, Lindenallee 12",
-            today + dt.timedelta(days=21, hours=17),
-            Phase.COLLECTING,
-            VotingRule.DOTS,
-            5,
-            ["mobilitaet"],
-        ),
-    ]
-    first = None
-    for slug, title, description, place, starts_at, phase, rule, budget, theme_slugs in specs:
+    now = utcnow()
+    events = {}
+    for key, spec in DEMO_EVENTS.items():
+        title, description, place, phase, rule, budget, theme_slugs = spec
+        slug = f"musterstadt-von-morgen-{key}"
         event = db.session.scalar(select(Event).where(Event.slug == slug))
         if event is None:
+            starts_at, ends_at = _event_times(phase, now)
             event = Event(
                 slug=slug,
                 title=title,
                 description=description,
                 place=place,
                 starts_at=starts_at,
-                ends_at=starts_at + dt.timedelta(hours=3),
+                ends_at=ends_at,
                 capacity=60,
-                phase=phase,
-                voting_rule=rule,
+                phase=Phase(phase),
+                voting_rule=VotingRule(rule),
                 dot_budget=budget,
                 retention_days=90,
                 themes=[themes[s] for s in theme_slugs],
             )
             db.session.add(event)
             created["events"] += 1
-        first = first or event
+        events[key] = event
     db.session.flush()
-    return first
+    return events
 
 
-def _seed_ideas(themes, accounts, event, created) -> None:
+def _seed_ideas(themes, accounts, events, created) -> None:
     from .ideas.models import Idea, IdeaStatus
     from .sanitize import clean_html
     from .votes.models import Vote
 
     citizens = [u for u in accounts.values() if u.role == "citizen"]
     voters = list(accounts.values())
-    for index, (slug, title, body, votes, published) in enumerate(DEMO_IDEAS):
+    now = utcnow()
+    for index, (slug, event_key, title, body, votes, published, days) in enumerate(DEMO_IDEAS):
         if db.session.scalar(select(func.count(Idea.id)).where(Idea.title == title)):
             continue
-        theme = themes[slug]
-        in_event = event if theme in event.themes else None
-        now = utcnow()
+        event = events[event_key] if event_key else None
+        before = event.starts_at if event is not None else now
+        created_at = before - dt.timedelta(days=days)
         idea = Idea(
-            theme=theme,
-            event=in_event,
+            theme=themes[slug],
+            event=event,
             author=citizens[index % len(citizens)],
             title=title,
             body=body,
             body_html=str(clean_html(body)),
             status=IdeaStatus.PUBLISHED if published else IdeaStatus.PENDING,
-            published_at=now if published else None,
-            created_at=now - dt.timedelta(days=len(DEMO_IDEAS) - index),
+            published_at=created_at + dt.timedelta(days=1) if published else None,
+            created_at=created_at,
+            updated_at=created_at,
         )
         db.session.add(idea)
         db.session.flush()
+        # Votes in the closed event were cast at its workshop; the others just now.
+        voted_at = event.starts_at + dt.timedelta(hours=1) if event_key == "bildung" else now
         for voter in voters[:votes]:
-            db.session.add(Vote(user_id=voter.id, idea_id=idea.id, weight=1))
+            db.session.add(Vote(user_id=voter.id, idea_id=idea.id, weight=1, created_at=voted_at))
         idea.vote_count = min(votes, len(voters))
         created["ideas"] += 1
     db.session.flush()
+
+
+def _seed_invitation_consents(accounts, created) -> None:
+    """Some demo citizens consented to invitations, recorded in the ledger as a decision
+    (channel admin_cli: the demo command made it). Someone with any decision on record,
+    a later withdrawal included, is left alone."""
+    from .privacy.models import ConsentAction, ConsentChannel, Purpose
+    from .privacy.services import consent_state, consent_text_row, record_consent
+
+    for email in DEMO_INVITATION_CONSENTS:
+        user = accounts[email]
+        if consent_state(user)[Purpose.INVITATIONS] is not None:
+            continue
+        record_consent(
+            user,
+            Purpose.INVITATIONS,
+            ConsentAction.GRANTED,
+            ConsentChannel.ADMIN_CLI,
+            consent_text_row(Purpose.INVITATIONS, "de"),
+        )
+        created["consents"] += 1
+
+
+def _seed_summary(event, moderator, created) -> None:
+    """The closed event's result, published by the moderation a week after the workshop
+    (through the summaries' own services), unless it has a summary already."""
+    from .events.models import Phase
+    from .summaries import services as summaries
+
+    if event.phase != Phase.CLOSED or summaries.summary_for_event(event) is not None:
+        return
+    summary = summaries.start_summary(event, moderator)
+    if not summary.items:
+        return
+    notes = {summary.items[0].id: "Die Stadtbibliothek hat schon zugesagt."}
+    summaries.save_texts(summary, moderator, DEMO_SUMMARY_INTRO, DEMO_SUMMARY_CONCLUSION, notes)
+    version = summaries.publish_summary(summary, moderator)
+    published_at = event.ends_at + dt.timedelta(days=7)
+    summary.published_at = summary.updated_at = version.created_at = published_at
+    db.session.flush()
+    created["summaries"] += 1
 
 
 @click.command("demo-data")

@@ -187,6 +187,16 @@ def can_change_role(admin, user, role: Role | str | None = None) -> bool:
     )
 
 
+def landing_endpoint(user) -> str:
+    """Where signing in leads when no safe `next` was given: organizers (and admins) to
+    /organize, moderators to the moderation queue, everyone else to their account."""
+    if can_organize(user):
+        return "organize.index"
+    if can_moderate(user):
+        return "moderation.queue"
+    return "accounts.account"
+
+
 def require_role(role: Role):
     """View decorator: 401-redirect to login for visitors, 403 for too low a role."""
 

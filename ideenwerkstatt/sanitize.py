@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import threading
 from functools import partial
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
@@ -56,6 +58,34 @@ class _PlainBlocks(Treeprocessor):
                 element.text = alt or src
 
 
+# The first item of a list: "- ", "* " or "+ " (or "1. ", "1) ") after at most three spaces.
+_LIST_START = re.compile(r"^ {0,3}(?:[-*+]|1[.)])[ \t]+\S")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
+
+
+class _ListAfterText(Preprocessor):
+    """A list may start right after a line of text, as people write it ("Meine Vorschläge:"
+    then "- eins" on the next line) and as the hint under the idea form says: plain Markdown
+    would keep those lines in the paragraph. A blank line is put before such a first item,
+    unless the paragraph already holds a list (its lazy continuation lines stay as they are).
+    Runs after fenced code is set aside, so code keeps its lines."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        result: list[str] = []
+        text_before = in_list = False
+        for line in lines:
+            if not line.strip():
+                text_before = in_list = False
+            elif _LIST_ITEM.match(line):
+                if text_before and not in_list and _LIST_START.match(line):
+                    result.append("")
+                in_list = True
+            else:
+                text_before = True
+            result.append(line)
+        return result
+
+
 def _markdown() -> markdown.Markdown:
     """One Markdown converter per thread (instances keep state between calls), with raw
     HTML switched off: `<script>` typed by someone stays text and is escaped by the
@@ -65,6 +95,7 @@ def _markdown() -> markdown.Markdown:
         md = markdown.Markdown(extensions=["sane_lists", "nl2br", "fenced_code"])
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        md.preprocessors.register(_ListAfterText(md), "list_after_text", 20)
         md.treeprocessors.register(_PlainBlocks(md), "plain_blocks", 1)
         _local.md = md
     md.reset()

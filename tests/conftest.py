@@ -33,6 +33,8 @@ ENVIRONMENT_VARIABLES = (
     "REDIS_URL",
     "MAIL_DELIVER_AFTER_COMMIT",
     "WEB_CONCURRENCY",
+    "HOST",
+    "PORT",
 )
 
 # scrypt with N=2**10: the same code path as production, a thousandth of the cost.

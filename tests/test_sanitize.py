@@ -144,3 +144,62 @@ def test_typed_html_is_shown_as_text():
     html = str(clean_html("Ich finde <b>das</b> gut & richtig"))
     assert "&lt;b&gt;das&lt;/b&gt;" in html
     assert "&amp; richtig" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Meine Vorschläge:\n- eins\n- zwei", "<p>Meine Vorschläge:</p>\n<ul>\n<li>eins</li>"),
+        ("Meine Vorschläge:\n\n- eins\n- zwei", "<p>Meine Vorschläge:</p>\n<ul>\n<li>eins</li>"),
+        ("Schritte:\n1. eins\n2. zwei", "<p>Schritte:</p>\n<ol>\n<li>eins</li>"),
+        ("Text\n* Stern\n+ Plus", "<p>Text</p>\n<ul>\n<li>Stern</li>\n<li>Plus</li>"),
+    ],
+)
+def test_a_list_right_after_a_line_of_text_is_a_list(text, expected):
+    """What the hint under the idea form promises: lists with "- " at the start of a line,
+    also right under a line of text (no blank line needed)."""
+    assert str(clean_html(text)).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A year at the start of a line is not a list (only "1." starts one after text).
+        (
+            "Gegründet im Jahr\n2026. Seitdem gut.",
+            "<p>Gegründet im Jahr<br>\n2026. Seitdem gut.</p>",
+        ),
+        # Emphasis at the start of a line is not a list item.
+        ("Das ist\n*wichtig* für alle", "<p>Das ist<br>\n<em>wichtig</em> für alle</p>"),
+        # Code keeps its lines.
+        ("Code:\n```\nx\n- y\n```", "<p>Code:</p>\n<pre><code>x\n- y\n</code></pre>"),
+        # A lazy continuation line stays in its item; the list goes on.
+        ("- eins\nweiter\n- zwei", "<ul>\n<li>eins<br>\nweiter</li>\n<li>zwei</li>\n</ul>"),
+    ],
+)
+def test_what_is_not_a_list_after_text_stays_as_it_was(text, expected):
+    assert str(clean_html(text)) == expected
+
+
+def test_the_idea_form_hint_says_what_the_renderer_does(client, auth):
+    """The hint under the body field names the list syntax; an idea written that way shows a
+    list on its page."""
+    from sqlalchemy import select
+
+    from ideenwerkstatt.extensions import db
+    from ideenwerkstatt.ideas.models import Idea
+
+    from .factories import make_theme
+
+    make_theme(slug="bildung")
+    auth.login_as("citizen")
+    form = client.get("/ideas/new").get_data(as_text=True)
+    assert "Listen mit „- “ am Zeilenanfang, auch direkt unter einer Textzeile" in form
+    body = "Was fehlt an der Schule:\n- ein Schulgarten\n- längere Öffnungszeiten"
+    response = client.post(
+        "/ideas/new", data={"theme": "bildung", "title": "Schulhof", "body": body}
+    )
+    assert response.status_code == 302
+    idea = db.session.scalar(select(Idea))
+    page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    assert "<li>ein Schulgarten</li>" in page and "<li>längere Öffnungszeiten</li>" in page

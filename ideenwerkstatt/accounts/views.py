@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..database import commit
 from ..extensions import db, limiter
 from ..i18n import LOCALE_SESSION_KEY
+from ..permissions import landing_endpoint
 from ..urls import is_safe_next, redirect_next
 from . import services, throttle
 from .forms import (
@@ -199,9 +200,9 @@ def login():
             _sign_in(user)
             commit()
             flash(_("Sie sind angemeldet."), "success")
-            return redirect_next("accounts.account")
+            return redirect_next(landing_endpoint(user))
     elif request.method == "GET" and current_user.is_authenticated:
-        return redirect_next("accounts.account")
+        return redirect_next(landing_endpoint(current_user))
     next_target = request.args.get("next")
     return render_template(
         "accounts/login.html",

@@ -38,7 +38,9 @@ total. A parameter given with an empty value (`theme=`) counts as absent; unknow
 parameters are ignored; a malformed one, or one given twice, answers 400 with a message.
 
 **CSV**: `?format=csv` on a list gives the same rows, filters and order as `text/csv;
-charset=utf-8` (RFC 4180: comma, double quotes, CRLF, a header row, no byte order mark).
+charset=utf-8` (RFC 4180: comma, double quotes, CRLF, a header row) after a UTF-8 byte
+order mark (U+FEFF), so that spreadsheet programs read umlauts as UTF-8 (read it with the
+`utf-8-sig` codec; German Excel splits at `;`: open it with Data, From Text/CSV).
 A CSV page holds up to {CSV_MAX_ROWS} rows, and `per_page` defaults to {CSV_MAX_ROWS}
 there, so one download usually holds the whole data set; larger sets come in pages
 (`page=2` …). Nested values are flattened: a theme's names and descriptions become

@@ -147,3 +147,5 @@ class PhaseForm(FlaskForm):
 
     step = HiddenField(validators=[AnyOf([step.value for step in PhaseStep])])
     from_phase = HiddenField(validators=[AnyOf([phase.value for phase in Phase])])
+    # Sent by the confirmation page's button (events.services.ConfirmationNeeded).
+    confirmed = HiddenField(validators=[Optional(), AnyOf(["yes"])])

@@ -8,7 +8,7 @@ import enum
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select, true
+from sqlalchemy import exists, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -249,8 +249,41 @@ def has_ideas(event: Event) -> bool:
     return bool(db.session.scalar(select(exists().where(Idea.event_id == event.id))))
 
 
+class ConfirmationNeeded(EventError):
+    """The step is allowed but needs the organizer's explicit yes (confirmed=True)."""
+
+
+def has_published_ideas(event: Event) -> bool:
+    """Whether any idea of the event is published (something to vote on)."""
+    # Imported here: the ideas slice builds on events (cycle events <-> ideas, as above).
+    from ..ideas.models import Idea, IdeaStatus
+
+    return bool(
+        db.session.scalar(
+            select(exists().where(Idea.event_id == event.id, Idea.status == IdeaStatus.PUBLISHED))
+        )
+    )
+
+
+def pending_idea_count(event: Event) -> int:
+    """The event's ideas waiting for the moderation."""
+    # Imported here: the ideas slice builds on events (cycle events <-> ideas, as above).
+    from ..ideas.models import Idea, IdeaStatus
+
+    return db.session.scalar(
+        select(func.count(Idea.id)).where(
+            Idea.event_id == event.id, Idea.status == IdeaStatus.PENDING
+        )
+    )
+
+
 def change_phase(
-    actor, event: Event, step: PhaseStep | str, *, from_phase: Phase | str | None = None
+    actor,
+    event: Event,
+    step: PhaseStep | str,
+    *,
+    from_phase: Phase | str | None = None,
+    confirmed: bool = False,
 ) -> Phase:
     """Move an event one step along draft -> collecting -> voting -> closed, or one step back
     to correct a mistake: voting -> collecting (votes stay), closed -> voting (voting opens
@@ -261,8 +294,12 @@ def change_phase(
     phase this step leads to (a double click), nothing happens; when it is elsewhere, the
     step is refused instead of being applied to a phase nobody looked at.
 
-    Returns the new phase. Raises PermissionDenied for non-organizers and EventError when
-    the step is not allowed."""
+    Opening the vote (collecting -> voting) while no published idea belongs to the event
+    (nothing to vote on: the ideas may still wait for the moderation) needs `confirmed`; the
+    correction closed -> voting does not ask.
+
+    Returns the new phase. Raises PermissionDenied for non-organizers, ConfirmationNeeded
+    (nothing changed) and EventError when the step is not allowed."""
     _require_event_editor(actor)
     step = PhaseStep(step)
     # Lock the row on PostgreSQL so two organizers' clicks are applied one after the other
@@ -287,6 +324,20 @@ def change_phase(
                 None: _l(
                     "Zu dieser Veranstaltung gibt es schon Ideen; "
                     "sie kann nicht mehr zum Entwurf werden."
+                )
+            }
+        )
+    if (
+        step is PhaseStep.NEXT
+        and target is Phase.VOTING
+        and not confirmed
+        and not has_published_ideas(event)
+    ):
+        raise ConfirmationNeeded(
+            {
+                None: _l(
+                    "Zu dieser Veranstaltung ist noch keine Idee veröffentlicht: In der "
+                    "Abstimmung gäbe es nichts zum Abstimmen."
                 )
             }
         )

@@ -246,8 +246,30 @@ def _transition(
         raise InvalidTransition(_("Das ist im aktuellen Zustand der Idee nicht möglich."))
 
 
+def _mail_author(moderator, idea: Idea, template: str, **context) -> None:
+    """Queue the decision's mail to the idea's author in their language, once per idea and
+    template. Nobody is mailed for a paper card (typed in by the moderation, whose author is
+    at the workshop, not behind an address), an idea of a deleted account, or an idea the
+    deciding moderator wrote themself (they know)."""
+    author = idea.author
+    if idea.from_paper_card or author is None or not author.email:
+        return
+    if author.id == getattr(moderator, "id", None):
+        return
+    queue_mail(
+        template,
+        to=author.email,
+        locale=author.locale or "de",
+        user=author,
+        idempotency_key=f"{template}:{idea.id}",
+        idea=idea,
+        **context,
+    )
+
+
 def approve_idea(moderator, idea: Idea) -> Idea:
-    """pending → published (publication date set). Raises IdeaNotAllowed, InvalidTransition."""
+    """pending → published (publication date set); the author is told by mail in their
+    language (`_mail_author` says who is not). Raises IdeaNotAllowed, InvalidTransition."""
     _transition(
         moderator,
         idea,
@@ -256,12 +278,13 @@ def approve_idea(moderator, idea: Idea) -> Idea:
         published_at=idea.published_at or utcnow(),
     )
     log_action(moderator, "idea.approve", idea)
+    _mail_author(moderator, idea, "idea_approved")
     return idea
 
 
 def reject_idea(moderator, idea: Idea, reason: str) -> Idea:
     """pending → rejected, with a reason (3..2000 characters) that is mailed to the author in
-    their language (no mail for paper cards or deleted accounts).
+    their language (`_mail_author` says who is not).
 
     Raises IdeaNotAllowed, InvalidTransition, IdeaError(field="reason")."""
     reason = _BODY_CONTROL.sub("", (reason or "").replace("\r\n", "\n")).strip()
@@ -278,17 +301,7 @@ def reject_idea(moderator, idea: Idea, reason: str) -> Idea:
         moderator, idea, (IdeaStatus.PENDING,), IdeaStatus.REJECTED, rejection_reason=reason
     )
     log_action(moderator, "idea.reject", idea, reason)
-    author = idea.author
-    if author is not None and author.email:
-        queue_mail(
-            "idea_rejected",
-            to=author.email,
-            locale=author.locale or "de",
-            user=author,
-            idempotency_key=f"idea_rejected:{idea.id}",
-            idea=idea,
-            reason=reason,
-        )
+    _mail_author(moderator, idea, "idea_rejected", reason=reason)
     return idea
 
 

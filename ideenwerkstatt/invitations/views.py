@@ -13,6 +13,7 @@ from ..database import commit
 from ..events import services as events
 from ..events.presentation import event_date
 from ..extensions import csrf
+from ..mail import services as mail
 from ..mail.cli import register_before_delivery
 from ..mail.delivery import register_send_check
 from ..permissions import Role, require_role
@@ -139,9 +140,11 @@ def send():
 @organize_bp.get("/<int:run_id>")
 def run(run_id: int):
     invitation_run = services.get_run(run_id) or abort(404)
+    state = services.run_state(invitation_run)
     return render_template(
         "invitations/run.html",
         run=invitation_run,
-        state=services.run_state(invitation_run),
+        state=state,
         failures=services.failures(invitation_run),
+        delivery_stalled=bool(state["queued"]) and mail.delivery_stalled(),
     )

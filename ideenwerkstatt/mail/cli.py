@@ -137,10 +137,12 @@ def deliver_command(loop: bool, interval: float, batch_size: int) -> None:
             if total.error:
                 raise click.ClickException(f"mail server unavailable: {total.error}")
             return
-        _loop(interval, batch_size, worker_id, stop)
+        deliver_loop(interval, batch_size, worker_id, stop)
 
 
-def _loop(interval: float, batch_size: int, worker_id: str, stop: threading.Event) -> None:
+def deliver_loop(interval: float, batch_size: int, worker_id: str, stop: threading.Event) -> None:
+    """Deliver what falls due until `stop` is set (the body of `mail deliver --loop`; `run`
+    runs it in a thread beside the web server)."""
     click.echo(f"mail: worker {worker_id} started (every {interval:g} s)")
     troubles = 0
     scheduled_at = 0.0

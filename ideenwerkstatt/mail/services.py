@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import event, select
@@ -98,3 +100,18 @@ def _forget_new_messages(session, previous_transaction):
     if previous_transaction.nested:
         return
     session.info.pop("new_outbox_ids", None)
+
+
+def delivery_stalled(now: dt.datetime | None = None) -> bool:
+    """True when no worker seems to deliver: the oldest queued message fell due more than
+    MAIL_WORKER_LATE_SECONDS ago. A running `mail deliver --loop` takes due mail within
+    seconds, and a failed try moves the message's next attempt into the future, so mail that
+    has been due that long means nobody is looking at the outbox."""
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(seconds=current_app.config["MAIL_WORKER_LATE_SECONDS"])
+    waiting = db.session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at < cutoff)
+        .limit(1)
+    )
+    return waiting is not None

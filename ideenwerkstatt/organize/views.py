@@ -12,6 +12,7 @@ from ..events import services as events
 from ..events import validation
 from ..events.forms import EventForm, PhaseForm
 from ..events.presentation import phase_label
+from ..extensions import db
 from ..permissions import Role, require_role
 from ..themes import services as themes
 from ..themes.forms import ThemeActionForm, ThemeForm
@@ -241,7 +242,21 @@ def event_phase(event_id: int):
         abort(400)
     try:
         phase = events.change_phase(
-            current_user, event, form.step.data, from_phase=form.from_phase.data
+            current_user,
+            event,
+            form.step.data,
+            from_phase=form.from_phase.data,
+            confirmed=form.confirmed.data == "yes",
+        )
+    except events.ConfirmationNeeded as exc:
+        db.session.rollback()
+        return render_template(
+            "organize/phase_confirm.html",
+            event=event,
+            form=form,
+            target=events.phase_after(event.phase, form.step.data),
+            message=exc.message,
+            pending=events.pending_idea_count(event),
         )
     except validation.EventError as exc:
         flash(exc.message, "error")

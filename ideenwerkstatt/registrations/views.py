@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..csvsafe import write_csv
+from ..csvsafe import SPREADSHEET_DELIMITER, write_csv
 from ..database import commit
 from ..events import services as events
 from ..extensions import db
@@ -172,8 +172,7 @@ def registrants_print(event_id: int):
 def registrants_csv(event_id: int):
     event = _event_or_404(event_id)
     columns, rows = presentation.attendance_csv_rows(event)
-    # A byte order mark: spreadsheet programs then read the umlauts as UTF-8.
-    body = "\ufeff" + write_csv(rows, columns)
+    body = write_csv(rows, columns, delimiter=SPREADSHEET_DELIMITER)  # csvsafe says why
     response = current_app.response_class(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="teilnahmeliste-{event.slug}.csv"'

@@ -67,10 +67,16 @@ def _html(pdf: FPDF, html: str) -> None:
     pdf.ln(2)
 
 
+def _lines(pdf: FPDF, height: float, text: str, link: str | None = None) -> None:
+    """Text over as many lines as it needs, ragged right: fpdf2's multi_cell justifies by
+    default, which stretches the gaps between the words of a short line (a title)."""
+    pdf.multi_cell(0, height, text, align="L", link=link, new_x="LMARGIN", new_y="NEXT")
+
+
 def _heading(pdf: FPDF, text: str, size: float) -> None:
     pdf.set_font(FONT, "B", size)
     pdf.set_text_color(*TEXT_COLOUR)
-    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    _lines(pdf, size * 0.5, text)
     pdf.ln(2)
 
 
@@ -89,14 +95,13 @@ def render_pdf(document: dict, locale: str, now: dt.datetime | None = None) -> b
     pdf.set_font(FONT, "", 9.5)
     pdf.set_text_color(*MUTED)
     if document["updated_at"] is not None:
-        pdf.multi_cell(
-            0,
+        _lines(
+            pdf,
             5,
             _("Zuletzt geändert am %(date)s", date=format_datetime(document["updated_at"], "long")),
-            new_x="LMARGIN",
-            new_y="NEXT",
         )
-    pdf.multi_cell(0, 5, document["url"], new_x="LMARGIN", new_y="NEXT")
+    # Links point at BASE_URL (summaries.document builds them), and can be followed.
+    _lines(pdf, 5, document["url"], link=document["url"])
     pdf.ln(3)
     _html(pdf, document["intro_html"])
 
@@ -123,26 +128,19 @@ def render_pdf(document: dict, locale: str, now: dt.datetime | None = None) -> b
         for item in group["items"]:
             pdf.set_font(FONT, "B", 10.5)
             pdf.set_text_color(*TEXT_COLOUR)
-            pdf.multi_cell(
-                0, 5.5, f"{item['position']}. {item['title']}", new_x="LMARGIN", new_y="NEXT"
-            )
+            _lines(pdf, 5.5, f"{item['position']}. {item['title']}", link=item["url"])
             pdf.set_font(FONT, "", 9.5)
             pdf.set_text_color(*MUTED)
-            pdf.multi_cell(
-                0,
-                5,
-                ngettext(
-                    "%(num)d Stimme · %(url)s",
-                    "%(num)d Stimmen · %(url)s",
-                    item["vote_count"],
-                    url=item["url"],
-                ),
-                new_x="LMARGIN",
-                new_y="NEXT",
+            votes = ngettext(
+                "%(num)d Stimme · %(url)s",
+                "%(num)d Stimmen · %(url)s",
+                item["vote_count"],
+                url=item["url"],
             )
+            _lines(pdf, 5, votes, link=item["url"])
             if item["note"]:
                 pdf.set_text_color(*TEXT_COLOUR)
-                pdf.multi_cell(0, 5, item["note"], new_x="LMARGIN", new_y="NEXT")
+                _lines(pdf, 5, item["note"])
             pdf.ln(2)
     if document["conclusion_html"]:
         _heading(pdf, _("Fazit"), 13)

@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..csvsafe import write_csv
+from ..csvsafe import SPREADSHEET_DELIMITER, write_csv
 from ..database import commit
 from ..events.models import Phase
 from ..events.services import event_by_slug
@@ -117,7 +117,7 @@ def csv(slug: str):
     event = _event(slug)
     document = _document(event)
     rows = (summary_document.csv_row(item) for item in document["items"])
-    body = write_csv(rows, summary_document.CSV_COLUMNS)
+    body = write_csv(rows, summary_document.CSV_COLUMNS, delimiter=SPREADSHEET_DELIMITER)
     return _download(event, body, "text/csv", "csv")
 
 

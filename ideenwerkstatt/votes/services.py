@@ -117,10 +117,24 @@ def budget_for(idea: Idea) -> int | None:
 
 def closed_reason(idea: Idea) -> str | None:
     """None while votes count on this idea, else the reason in words: only published ideas,
-    and while their event (if any) is in its voting phase."""
-    if idea.status != IdeaStatus.PUBLISHED:
-        return _("Für diese Idee kann nicht abgestimmt werden.")
+    and while their event (if any) is in its voting phase. A pending idea is seen only by its
+    author and the moderation: it says that the moderation's approval comes first."""
     event = idea.event
+    if idea.status == IdeaStatus.PENDING:
+        if event is not None and event.phase != Phase.VOTING:
+            return _(
+                "Noch keine Abstimmung: Die Moderation prüft die Idee erst. Nach der Freigabe "
+                "kann über sie abgestimmt werden, in der Abstimmungsphase von „%(event)s“.",
+                event=event.title,
+            )
+        return _(
+            "Noch keine Abstimmung: Die Moderation prüft die Idee erst. Nach der Freigabe "
+            "kann über sie abgestimmt werden."
+        )
+    if idea.status == IdeaStatus.HIDDEN:
+        return _("Die Idee ist ausgeblendet: Solange kann nicht abgestimmt werden.")
+    if idea.status != IdeaStatus.PUBLISHED:
+        return _("Die Idee wurde nicht veröffentlicht: Über sie wird nicht abgestimmt.")
     if event is None or event.phase == Phase.VOTING:
         return None
     if event.phase == Phase.CLOSED:

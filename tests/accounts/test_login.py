@@ -40,6 +40,34 @@ def test_a_confirmed_user_logs_in(client):
     assert page.status_code == 200 and "ina@example.org" in page.text
 
 
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("citizen", "/account"),
+        ("moderator", "/moderation"),
+        ("organizer", "/organize"),
+        ("admin", "/organize"),
+    ],
+)
+def test_signing_in_lands_where_the_role_works(client, role, landing):
+    make_user(email="ina@example.org", role=role)
+    response = login(client, "ina@example.org")
+    assert response.status_code == 302 and response.headers["Location"] == landing
+    assert client.get(landing).status_code == 200
+    # Already signed in, the login page sends there too.
+    assert client.get("/account/login").headers["Location"] == landing
+
+
+@pytest.mark.parametrize("role", ["moderator", "organizer"])
+def test_a_safe_next_wins_over_the_landing_page_and_an_unsafe_one_does_not(client, role):
+    make_user(email="ina@example.org", role=role)
+    response = login(client, "ina@example.org", next="/ideas?page=2")
+    assert response.headers["Location"] == "/ideas?page=2"
+    client.post("/account/logout")
+    response = login(client, "ina@example.org", next="//evil.example")
+    assert response.headers["Location"] == ("/moderation" if role == "moderator" else "/organize")
+
+
 def test_wrong_password_unknown_address_and_unconfirmed_account_look_alike(client):
     make_user(email="ina@example.org")
     make_user(email="neu@example.org", confirmed=False)

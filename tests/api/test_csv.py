@@ -7,15 +7,31 @@ import io
 
 from ideenwerkstatt.api.serialize import EVENT_COLUMNS, IDEA_COLUMNS, THEME_COLUMNS
 from tests.factories import make_event, make_idea, make_theme
+from tests.spreadsheets import open_like_a_german_spreadsheet
 
 
 def rows(response) -> list[dict]:
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
+    text = response.data.decode("utf-8-sig")  # as scripts read it (the OpenAPI text says so)
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def header(response) -> list[str]:
-    return response.get_data(as_text=True).splitlines()[0].split(",")
+    return response.data.decode("utf-8-sig").splitlines()[0].split(",")
+
+
+def test_csv_opens_in_a_german_spreadsheet_with_the_documented_comma(api):
+    """A BOM first, the comma of RFC 4180 (as the README and the OpenAPI document say), and
+    the umlauts intact."""
+    theme = make_theme(slug="t", name_de="Mobilität", name_en="Mobility")
+    make_idea(theme=theme, title="Größere Bänke für Ältere, bitte")
+    data = api.get("/api/v1/ideas?format=csv").data
+    assert data.startswith(b"\xef\xbb\xbfid,")
+    header_row, row = open_like_a_german_spreadsheet(data, delimiter=",")
+    assert header_row == list(IDEA_COLUMNS)
+    cells = dict(zip(header_row, row, strict=True))
+    assert cells["title"] == "Größere Bänke für Ältere, bitte"
+    assert cells["theme"] == "t"
 
 
 def test_formula_injection_is_defused(api):

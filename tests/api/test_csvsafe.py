@@ -56,8 +56,8 @@ def test_write_csv_quotes_separators_and_line_breaks():
         {"id": 3},
     ]
     text = write_csv(rows, ["id", "title"])
-    assert text.startswith("id,title\r\n")
-    parsed = list(csv.reader(io.StringIO(text, newline="")))
+    assert text.startswith("\ufeffid,title\r\n")
+    parsed = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     assert parsed == [
         ["id", "title"],
         ["1", 'Komma, "Zitat"\nund Zeile'],
@@ -67,4 +67,9 @@ def test_write_csv_quotes_separators_and_line_breaks():
 
 
 def test_write_csv_header_only_for_no_rows():
-    assert write_csv([], ["a", "b"]) == "a,b\r\n"
+    assert write_csv([], ["a", "b"]) == "\ufeffa,b\r\n"
+
+
+def test_write_csv_with_semicolons_quotes_semicolons():
+    text = write_csv([{"a": "eins; zwei", "b": "1,5"}], ["a", "b"], delimiter=";")
+    assert text == '\ufeffa;b\r\n"eins; zwei";1,5\r\n'

@@ -10,7 +10,7 @@ from ideenwerkstatt.extensions import db
 from ideenwerkstatt.ideas.models import Idea, IdeaStatus
 
 from ..factories import DEFAULT_PASSWORD, make_event, make_theme, make_user
-from .helpers import assert_no_axe_violations
+from .helpers import assert_no_axe_violations, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -133,3 +133,41 @@ def test_organizer_reorders_themes_with_the_keyboard(page, live_server):
         page.keyboard.press("Enter")
     names = page.locator("tbody th").all_inner_texts()
     assert names.index(second) < names.index(first)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_opening_the_vote_without_published_ideas_asks_first(new_page, live_server, javascript):
+    """The confirmation page: axe finds nothing and the keyboard reaches its button (with
+    JavaScript: axe and the focus checks need it), and it works without JavaScript;
+    cancelling leaves the phase, confirming opens the vote."""
+    page = new_page(java_script_enabled=javascript)
+    with live_server.app.app_context():
+        event = make_event(title="Werkstatt ohne Ideen", phase="collecting")
+        event_id = event.id
+    sign_in(page, live_server, "organizer", "/organize/events")
+    row = page.locator("tr", has_text="Werkstatt ohne Ideen")
+    row.get_by_role("button", name="Weiter zu „Abstimmung“").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Abstimmung ohne veröffentlichte Ideen starten?"
+    if javascript:
+        assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Abbrechen").click()
+    page.wait_for_url("**/organize/events#event-*")
+    with live_server.app.app_context():
+        assert db.session.get(type(event), event_id).phase == "collecting"
+
+    page.locator("tr", has_text="Werkstatt ohne Ideen").get_by_role(
+        "button", name="Weiter zu „Abstimmung“"
+    ).click()
+    confirm = page.get_by_role("button", name="Trotzdem weiter zu „Abstimmung“")
+    with page.expect_navigation():
+        if javascript:
+            tab_to(page, "main form[action$='/phase'] button[type=submit]")
+            page.keyboard.press("Enter")
+        else:
+            confirm.click()
+    assert "ist jetzt in der Phase „Abstimmung“" in page.locator(".flashes").inner_text()
+    with live_server.app.app_context():
+        db.session.expire_all()
+        assert db.session.get(type(event), event_id).phase == "voting"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ideenwerkstatt.events.models import Event, Phase, VotingRule
 from ideenwerkstatt.extensions import db
 
-from ..factories import make_event, make_theme
+from ..factories import make_event, make_idea, make_theme
 
 GOOD = {
     "title": "Hamm von Morgen: Bildung",
@@ -174,6 +174,53 @@ def test_phase_buttons_move_the_event(client, organizer):
     )
     db.session.expire_all()
     assert event.phase is Phase.DRAFT
+
+
+def test_opening_the_vote_without_a_published_idea_asks_first(client, organizer):
+    """Without JavaScript: the button leads to a page that says why and asks; only its own
+    button (confirmed=yes) opens the vote, cancelling changes nothing."""
+    event = make_event(phase="collecting", title="Werkstatt Radwege")
+    make_idea(event=event, status="pending")
+    url = f"/organize/events/{event.id}/phase"
+    response = client.post(url, data={"step": "next", "from_phase": "collecting"})
+    assert response.status_code == 200
+    page = response.text
+    assert "Abstimmung ohne veröffentlichte Ideen starten?" in page
+    assert "noch keine Idee veröffentlicht" in page and "Werkstatt Radwege" in page
+    assert "1 Idee wartet noch auf die Freigabe durch die Moderation." in page
+    assert 'name="confirmed" value="yes"' in page and 'name="from_phase" value="collecting"' in page
+    assert "Trotzdem weiter zu „Abstimmung“" in page
+    db.session.expire_all()
+    assert event.phase is Phase.COLLECTING
+
+    response = client.post(
+        url, data={"step": "next", "from_phase": "collecting", "confirmed": "yes"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert event.phase is Phase.VOTING
+
+
+def test_opening_the_vote_with_a_published_idea_does_not_ask(client, organizer):
+    event = make_event(phase="collecting")
+    make_idea(event=event)
+    response = client.post(
+        f"/organize/events/{event.id}/phase", data={"step": "next", "from_phase": "collecting"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert event.phase is Phase.VOTING
+
+
+def test_a_forged_confirmation_value_is_400(client, organizer):
+    event = make_event(phase="collecting")
+    response = client.post(
+        f"/organize/events/{event.id}/phase",
+        data={"step": "next", "from_phase": "collecting", "confirmed": "maybe"},
+    )
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert event.phase is Phase.COLLECTING
 
 
 def test_refused_phase_step_is_explained(client, organizer):

@@ -267,6 +267,7 @@ def test_admin_may_create_events(app):
 
 def test_phases_move_forward_one_step_at_a_time(organizer):
     event = make_event(phase="draft")
+    add_idea(event, make_theme())
     seen = [services.change_phase(organizer, event, "next") for _ in range(3)]
     commit()
     assert seen == [Phase.COLLECTING, Phase.VOTING, Phase.CLOSED]
@@ -306,6 +307,7 @@ def test_closed_never_jumps_back_to_draft(organizer):
 
 def test_a_double_click_moves_only_one_step(organizer):
     event = make_event(phase="collecting")
+    add_idea(event, make_theme())
     first = services.change_phase(organizer, event, "next", from_phase="collecting")
     second = services.change_phase(organizer, event, "next", from_phase="collecting")
     commit()
@@ -318,6 +320,34 @@ def test_a_step_from_a_phase_the_event_left_meanwhile_is_refused(organizer):
     with pytest.raises(EventError):
         services.change_phase(organizer, event, "previous", from_phase="draft")
     assert event.phase is Phase.CLOSED
+
+
+@pytest.mark.parametrize("status", [None, IdeaStatus.PENDING, IdeaStatus.HIDDEN])
+def test_opening_the_vote_without_a_published_idea_needs_confirmation(organizer, status):
+    event = make_event(phase="collecting")
+    if status is not None:
+        add_idea(event, make_theme(), status=status)
+    add_idea(make_event(phase="collecting"), make_theme())  # another event's idea: no matter
+    commit()
+    with pytest.raises(services.ConfirmationNeeded):
+        services.change_phase(organizer, event, "next", from_phase="collecting")
+    db.session.expire_all()
+    assert event.phase is Phase.COLLECTING
+    assert services.change_phase(organizer, event, "next", confirmed=True) is Phase.VOTING
+
+
+def test_opening_the_vote_with_a_published_idea_needs_no_confirmation(organizer):
+    event = make_event(phase="collecting")
+    add_idea(event, make_theme())
+    assert services.change_phase(organizer, event, "next") is Phase.VOTING
+
+
+def test_other_steps_never_ask_for_confirmation(organizer):
+    """Only the step into voting asks; closing, or going back to voting from closed (a
+    correction), does not."""
+    event = make_event(phase="voting")
+    assert services.change_phase(organizer, event, "next") is Phase.CLOSED
+    assert services.change_phase(organizer, event, "previous") is Phase.VOTING
 
 
 def test_allowed_steps(app):

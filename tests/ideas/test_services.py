@@ -244,6 +244,46 @@ def test_reject_a_paper_card_sends_no_mail(app, outbox):
     assert outbox() == []
 
 
+def test_approve_mails_the_author_in_their_language(app, outbox):
+    author = make_user(locale="en")
+    idea = make_idea(author=author, status="pending", title="Mehr Bänke")
+    services.approve_idea(make_user(role="moderator"), idea)
+    assert idea.status == IdeaStatus.PUBLISHED
+    (mail,) = outbox(template="idea_approved")
+    assert mail.recipient == author.email and mail.user_id == author.id
+    assert mail.subject == "Your idea “Mehr Bänke” has been published"
+    assert "approved it" in mail.body_text and "Guten Tag" not in mail.body_text
+    assert f"http://localhost/ideas/{idea.id}" in mail.body_text
+    assert f"http://localhost/ideas/{idea.id}" in mail.body_html
+
+
+def test_approve_mails_a_german_author_in_german(app, outbox):
+    idea = make_idea(author=make_user(locale="de"), status="pending", title="Mehr Bänke")
+    services.approve_idea(make_user(role="moderator"), idea)
+    (mail,) = outbox(template="idea_approved")
+    assert mail.subject == "Ihre Idee „Mehr Bänke“ ist veröffentlicht"
+    assert "freigegeben" in mail.body_text
+
+
+@pytest.mark.parametrize("case", ["paper card", "moderator's own", "deleted account"])
+def test_approve_sends_no_mail_to_nobody_or_to_the_deciding_moderator(app, outbox, case):
+    """A paper card typed in by the moderation (marked as one while pending), the deciding
+    moderator's own idea, an idea whose author is gone: approved, nobody mailed."""
+    moderator = make_user(role="moderator")
+    if case == "paper card":
+        idea = make_idea(status="pending", author=moderator, from_paper_card=True)
+        decider = make_user(role="moderator")
+    elif case == "moderator's own":
+        idea = make_idea(status="pending", author=moderator)
+        decider = moderator
+    else:
+        idea = make_idea(status="pending", author=None)
+        decider = moderator
+    services.approve_idea(decider, idea)
+    assert idea.status == IdeaStatus.PUBLISHED
+    assert outbox() == []
+
+
 def test_hide_and_restore(app):
     moderator = make_user(role="moderator")
     idea = make_idea(status="published")

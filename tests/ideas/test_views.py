@@ -337,6 +337,37 @@ def test_unpublished_detail_for_author_and_moderator(client, auth, status):
     assert 'id="moderation-heading"' not in html(response)
 
 
+@pytest.mark.parametrize("phase", [None, "collecting", "voting"])
+def test_pending_idea_tells_its_author_why_it_cannot_be_voted_on_yet(client, auth, phase):
+    author = make_user()
+    event = make_event(phase=phase, title="Werkstatt Mobilität") if phase else None
+    idea = make_idea(author=author, status="pending", event=event)
+    auth.login_user(author)
+    page = html(client.get(f"/ideas/{idea.id}"))
+    assert "Die Moderation prüft die Idee erst. Nach der Freigabe kann über sie abgestimmt" in page
+    # Voting comes in the event's voting phase: said when that phase has not come yet.
+    assert ("Abstimmungsphase von „Werkstatt Mobilität“" in page) == (phase == "collecting")
+    assert "Diese Idee unterstützen" not in page
+
+
+def test_pending_idea_tells_its_author_in_english(client, auth):
+    author = make_user(locale="en")
+    idea = make_idea(author=author, status="pending")
+    auth.login_user(author)
+    page = html(client.get(f"/ideas/{idea.id}"))
+    assert "No voting yet: the moderation team is still checking the idea." in page
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [("hidden", "Die Idee ist ausgeblendet"), ("rejected", "Die Idee wurde nicht veröffentlicht")],
+)
+def test_hidden_or_rejected_idea_says_why_there_is_no_vote(client, auth, status, reason):
+    idea = make_idea(status=status)
+    auth.login_as("moderator")
+    assert reason in html(client.get(f"/ideas/{idea.id}"))
+
+
 def test_unknown_idea_is_404(client):
     assert client.get("/ideas/12345").status_code == 404
 

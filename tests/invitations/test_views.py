@@ -148,3 +148,41 @@ def test_forged_unsubscribe_link_is_refused(client):
 def test_organize_start_page_links_the_invitations(client, auth):
     auth.login_as("organizer")
     assert "/organize/invitations" in client.get("/organize").get_data(as_text=True)
+
+
+def test_run_page_says_when_no_worker_has_delivered_for_a_while(client, auth, app):
+    """Queued mail due longer than MAIL_WORKER_LATE_SECONDS means no `mail deliver --loop`
+    looks at the outbox: the run's page says so; fresh mail, or mail a worker took, does not."""
+    import datetime as dt
+
+    from ideenwerkstatt.database import utcnow
+    from ideenwerkstatt.mail.delivery import deliver_due
+    from ideenwerkstatt.mail.services import delivery_stalled
+
+    event = make_event()
+    consenting_user()
+    consenting_user()
+    organizer = auth.login_as("organizer")
+    run = services.send_invitations(organizer, event, "consented")
+    db.session.commit()
+    notice = "Zustellung wartet: läuft <code>ideenwerkstatt mail deliver --loop</code>?"
+
+    page = client.get(f"/organize/invitations/{run.id}").get_data(as_text=True)
+    assert notice not in page  # just queued: a worker has had no time yet
+    assert not delivery_stalled()
+
+    late = app.config["MAIL_WORKER_LATE_SECONDS"]
+    assert delivery_stalled(now=utcnow() + dt.timedelta(seconds=late + 5))
+    assert not delivery_stalled(now=utcnow() + dt.timedelta(seconds=late - 30))
+    for message in invitation_rows():
+        message.next_attempt_at = utcnow() - dt.timedelta(seconds=late + 60)
+    db.session.commit()
+    page = client.get(f"/organize/invitations/{run.id}").get_data(as_text=True)
+    assert notice in page
+
+    deliver_due(limit=100, worker_id="test-worker")  # a worker comes along
+    db.session.expire_all()
+    assert {m.status for m in invitation_rows()} == {OutboxStatus.SENT}
+    assert not delivery_stalled()
+    page = client.get(f"/organize/invitations/{run.id}").get_data(as_text=True)
+    assert notice not in page

@@ -123,7 +123,7 @@ def test_loop_survives_errors_and_waits_longer_while_the_server_is_down(app, mon
     monkeypatch.setattr(cli, "deliver_due", fake_deliver_due)
     monkeypatch.setattr(stop, "wait", waits.append)
 
-    cli._loop(5.0, 100, "worker", stop)
+    cli.deliver_loop(5.0, 100, "worker", stop)
 
     # Waits grow while something is wrong, never beyond 30 s, and drop back once it works.
     assert waits == [10.0, 20.0, 30.0, 5.0]

@@ -193,7 +193,7 @@ def test_organizer_actions_are_logged(app):
     themes.retire_theme(organizer, theme)
     themes.reactivate_theme(organizer, theme)
     event = make_event(phase="draft")
-    events.change_phase(organizer, event, "next")
+    events.change_phase(organizer, event, "next")  # to collecting: no confirmation
     actions = [e.action for e in log_rows()]
     assert actions == [
         "theme.create",

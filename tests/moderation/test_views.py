@@ -26,8 +26,10 @@ def test_queue_lists_pending_ideas_with_counts_and_filters(client, auth):
     assert elsewhere.id and in_event.id
 
 
-def test_bulk_approve_without_javascript(client, auth):
+def test_bulk_approve_without_javascript(client, auth, outbox):
     ideas = [make_idea(status="pending") for _ in range(3)]
+    ideas[1].author.locale = "en"
+    db.session.commit()
     auth.login_as("moderator")
     response = client.post(
         "/moderation/bulk-approve",
@@ -36,6 +38,11 @@ def test_bulk_approve_without_javascript(client, auth):
     assert response.status_code == 302 and response.headers["Location"] == "/moderation?theme="
     db.session.expire_all()
     assert [i.status for i in ideas] == ["published", "published", "pending"]
+    # Each approved idea's author is told, in their language; the pending one's is not.
+    mails = {m.recipient: m for m in outbox(template="idea_approved")}
+    assert set(mails) == {ideas[0].author.email, ideas[1].author.email}
+    assert "veröffentlicht" in mails[ideas[0].author.email].subject
+    assert "published" in mails[ideas[1].author.email].subject
 
 
 def test_bulk_approve_with_nothing_selected(client, auth):

@@ -3,9 +3,6 @@ the organizers' registrant list, its CSV and print view, and who may see them.""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 
 from ideenwerkstatt.extensions import db
@@ -13,6 +10,7 @@ from ideenwerkstatt.registrations import services
 from ideenwerkstatt.registrations.models import RegistrationStatus
 
 from ..factories import make_event, make_user
+from ..spreadsheets import open_like_a_german_spreadsheet
 
 
 def register(user, event):
@@ -181,8 +179,7 @@ def test_csv_is_safe_against_formula_injection(client, auth):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert 'filename="teilnahmeliste-werkstatt.csv"' in response.headers["Content-Disposition"]
-    body = response.get_data(as_text=True).removeprefix("\ufeff")
-    rows = list(csv.reader(io.StringIO(body)))
+    rows = open_like_a_german_spreadsheet(response.data, delimiter=";")
     assert rows[0] == ["Nr.", "Name", "Status", "Seit", "Anwesend"]
     names = [row[1] for row in rows[1:]]
     assert names == ['\'=HYPERLINK("http://evil.example","klick")', "'+49 123", "'@SUM(A1)", "Ada"]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from pypdf import PdfReader
 
 from ideenwerkstatt.extensions import db
 from ideenwerkstatt.summaries import services
+from ideenwerkstatt.summaries.document import CSV_COLUMNS
 from ideenwerkstatt.summaries.models import Summary
 from tests.factories import make_user
+from tests.spreadsheets import open_like_a_german_spreadsheet
 from tests.summaries.helpers import closed_event_with_ideas
 
 CURATION = [
@@ -150,10 +153,29 @@ def test_csv_is_formula_safe_and_in_order(client, data):
     published(data)
     response = client.get("/events/sued/summary.csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    text = response.data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
     assert [row["title"] for row in rows] == ["Idee A", "Idee B", "Idee C", "Idee D"]
     assert rows[0]["note"] == '\'=HYPERLINK("x")'
     assert rows[0]["vote_count"] == "3"
+
+
+def test_csv_opens_in_a_german_spreadsheet_by_double_click(client, data):
+    """BOM first, `;` as German Excel's list separator (README), umlauts and the en dash
+    intact, one cell per column (a comma inside a cell stays in it)."""
+    data["ideas"]["a"].title = "Idee A, mit Bänken"
+    data["ideas"]["b"].title = "Idee B – „größer“; ÄÖÜß"
+    db.session.commit()
+    published(data)
+    body = client.get("/events/sued/summary.csv").data
+    assert body.startswith(b"\xef\xbb\xbfposition;id;title;")
+    table = open_like_a_german_spreadsheet(body, delimiter=";")
+    assert table[0] == list(CSV_COLUMNS)
+    assert {len(row) for row in table} == {len(CSV_COLUMNS)}
+    cells = [dict(zip(table[0], row, strict=True)) for row in table[1:]]
+    assert cells[0]["title"] == "Idee A, mit Bänken"
+    assert cells[1]["title"] == "Idee B – „größer“; ÄÖÜß"
+    assert {row["theme"] for row in cells} == {"mobilitaet", "bildung"}
 
 
 def test_json_download(client, data):
@@ -180,6 +202,43 @@ def test_pdf_has_the_ideas_in_order_page_numbers_and_date(client, data):
     assert "Bildung – „Schule“" in text
     assert f"Seite 1 von {len(reader.pages)}" in text
     assert "Stand " in text
+
+
+# A text-showing array with a number between strings: fpdf2 widening the gaps of a
+# justified line (left-aligned lines are shown with plain Tj).
+STRETCHED_GAPS = re.compile(rb"\)\s*-?\d+(?:\.\d+)?\s*\(")
+
+
+def test_pdf_is_not_justified_and_its_links_use_base_url(app, client, data):
+    app.config["BASE_URL"] = "http://127.0.0.1:5101"
+    data["event"].title = "Ideenwerkstatt Süd: Wie wollen wir in zehn Jahren in unserer Stadt leben"
+    data["ideas"][
+        "a"
+    ].title = "Ein sehr langer Titel einer Idee, der in der PDF über zwei Zeilen geht"
+    db.session.commit()
+    summary = published(data)
+    services.save_texts(summary, None, "Ein Absatz " * 40, "Noch ein Absatz " * 30, {})
+    services.publish_summary(summary, None)
+    db.session.commit()
+    reader = PdfReader(io.BytesIO(client.get("/events/sued/summary.pdf").data))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "Wie wollen wir in zehn Jahren" in text
+    for page in reader.pages:
+        content = page.get_contents().get_data()
+        assert b" Tj" in content
+        assert not STRETCHED_GAPS.search(content), STRETCHED_GAPS.search(content).group()
+    links = [
+        annotation.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for annotation in page.get("/Annots", [])
+        if "/A" in annotation.get_object()
+    ]
+    ideas = data["ideas"]
+    assert "http://127.0.0.1:5101/events/sued/summary" in links
+    assert {f"http://127.0.0.1:5101/ideas/{ideas[k].id}" for k in "abcd"} <= set(links)
+    assert all(link.startswith("http://127.0.0.1:5101/") for link in links), links
+    assert "http://127.0.0.1:5101/events/sued/summary" in text
+    assert "5000" not in text
 
 
 def test_start_page_and_events_show_the_newest_summaries(client, data):
