@@ -201,3 +201,17 @@ def test_crawled_pages_are_valid_html(app, client, auth, tmp_path):
     assert any("Duplicate ID" in error for error in canary), errors
     errors = [error for error in errors if not error.startswith("canary:")]
     assert errors == [], f"{len(errors)} vnu errors on {len(pages)} pages:\n" + "\n".join(errors)
+
+
+def test_html_datetime_gives_whole_utc_seconds():
+    import datetime as dt
+
+    from ideenwerkstatt.templating import html_datetime
+
+    naive = dt.datetime(2026, 12, 5, 10, 0, 1, 123456)
+    assert html_datetime(naive) == "2026-12-05T10:00:01Z"
+    berlin = dt.datetime(2026, 12, 5, 11, 0, 1, 5, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert html_datetime(berlin) == "2026-12-05T10:00:01Z"
+    assert html_datetime("2026-12-05T10:00:01.5+00:00") == "2026-12-05T10:00:01Z"
+    assert html_datetime(dt.date(2026, 12, 5)) == "2026-12-05"
+    assert html_datetime("not a date") == "not a date"
