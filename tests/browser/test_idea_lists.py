@@ -228,3 +228,14 @@ def test_touch_targets_on_a_phone(new_page, live_server, listed, signed_in):
     for other in others:
         page.goto(other)
         assert small_targets(page) == [], f"{other}: " + "\n".join(small_targets(page))
+
+
+@pytest.mark.parametrize("role", ["moderator", "organizer", "admin"])
+def test_phone_menu_keeps_to_two_rows_for_every_role(new_page, live_server, role):
+    page = new_page(viewport=PHONE)
+    sign_in(page, live_server, "/ideas", role=role)
+    tops = page.eval_on_selector_all(
+        ".main-nav li", "items => items.map(li => Math.round(li.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) <= 2, tops
+    assert small_targets(page) == [], "\n".join(small_targets(page))
