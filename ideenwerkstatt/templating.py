@@ -75,10 +75,37 @@ def format_date(context, date=None, format="medium", rebase=True):
     return _format_day(date, format, locale)
 
 
+def html_datetime(value) -> str:
+    """The `html_datetime` filter, for `<time datetime>`: whole seconds in UTC, marked `Z`
+    (stored datetimes are naive UTC; HTML allows at most three fractional digits, and the
+    seconds' fractions say nothing to a reader). A date stays a date; a string (the data
+    export's values) is read as ISO 8601 first, and left as it is when it is not."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.replace(microsecond=0).isoformat() + "Z"
+    return value.isoformat() if value is not None else ""
+
+
+def csrf_field(form):
+    """The `csrf_field(form)` global: the form's CSRF hidden input without an `id` (a page
+    with several forms would repeat `id="csrf_token"`, invalid HTML); nothing when the form
+    has no token (CSRF switched off, as in most tests)."""
+    token = getattr(form, "csrf_token", None)
+    return token(id=False) if token is not None else ""  # WTForms renders Markup
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["dateformat"] = format_date
+    app.jinja_env.filters["html_datetime"] = html_datetime
+    app.jinja_env.globals["csrf_field"] = csrf_field
 
     @app.context_processor
     def _globals():

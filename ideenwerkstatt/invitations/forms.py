@@ -28,6 +28,11 @@ def audience_label(audience: Audience | str) -> str:
     return str(AUDIENCE_SHORT[Audience(audience)])
 
 
+def _event_id(value):
+    """The chosen event's id; the empty placeholder ("Bitte wählen") is None."""
+    return None if value in ("", None) else int(value)
+
+
 class InvitationForm(FlaskForm):
     """Step one (a GET form: choosing changes nothing, so it needs no CSRF token)."""
 
@@ -36,7 +41,7 @@ class InvitationForm(FlaskForm):
 
     event = SelectField(
         _l("Veranstaltung"),
-        coerce=int,
+        coerce=_event_id,
         validators=[InputRequired(_l("Bitte wählen Sie eine Veranstaltung."))],
     )
     audience = RadioField(

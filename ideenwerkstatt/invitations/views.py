@@ -69,7 +69,8 @@ def _organizers_only():
 
 def _choose_form(formdata=None) -> InvitationForm:
     form = InvitationForm(formdata=formdata)
-    form.event.choices = [
+    # An empty first option: a required <select> must not preselect a real event.
+    form.event.choices = [SelectChoice("", _("Bitte wählen"))] + [
         SelectChoice(event.id, f"{event.title} ({event_date(event)})")
         for event in services.invitable_events()
     ]

@@ -70,6 +70,7 @@ class VoteState:
     open: bool = True
     reason: str | None = None  # why voting is closed, when it is
     changed: bool = False  # whether the cast or retraction that returned this changed a row
+    event_id: int | None = None  # the event whose budget the dots come from (dots rule)
 
     @property
     def voted(self) -> bool:
@@ -101,6 +102,7 @@ class VoteState:
             "open": self.open,
             "can_add": self.can_add,
             "changed": self.changed,
+            "event_id": self.event_id,
         }
 
 
@@ -274,6 +276,7 @@ def vote_state(voter, idea: Idea, *, changed: bool = False, weight: int | None =
         open=reason is None,
         reason=reason,
         changed=changed,
+        event_id=idea.event.id if rule == VotingRule.DOTS else None,
     )
     if voter is None or not getattr(voter, "is_authenticated", False):
         return state
@@ -300,3 +303,89 @@ def votes_of(user, limit: int = 200) -> list[tuple[Vote, Idea]]:
         .limit(limit)
     )
     return [(vote, idea) for vote, idea in rows]
+
+
+@dataclass
+class DotBudget:
+    """A voter's dots for one event in its voting phase: what is left of the budget."""
+
+    event_id: int
+    event_title: str
+    budget: int
+    used: int
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.budget - self.used)
+
+
+@dataclass
+class ListVotes:
+    """The vote controls of a list of ideas: a VoteState per idea id, and the dot budgets of
+    the dots events among them (one line each, shown once above the list)."""
+
+    states: dict[int, VoteState]
+    budgets: list[DotBudget]
+
+    @property
+    def any_open(self) -> bool:
+        return any(state.open for state in self.states.values())
+
+
+def list_vote_states(voter, idea_list) -> ListVotes:
+    """The voter's vote state for every idea of a list page, in at most two queries whatever
+    the number of ideas: the voter's rows on these ideas, and (when dots events are among
+    them) their dots used per event. The ideas' events must be loaded already (list_ideas
+    does). A visitor gets the states without weights, and no query at all."""
+    idea_list = list(idea_list)
+    states = {
+        idea.id: VoteState(
+            idea_id=idea.id,
+            vote_count=idea.vote_count,
+            weight=0,
+            rule=rule_for(idea),
+            budget=budget_for(idea),
+            open=(reason := closed_reason(idea)) is None,
+            reason=reason,
+            event_id=idea.event.id if rule_for(idea) == VotingRule.DOTS else None,
+        )
+        for idea in idea_list
+    }
+    signed_in = voter is not None and getattr(voter, "is_authenticated", False)
+    if not signed_in or not idea_list:
+        return ListVotes(states=states, budgets=[])
+    for idea_id, weight in db.session.execute(
+        select(votes.c.idea_id, votes.c.weight).where(
+            votes.c.user_id == voter.id, votes.c.idea_id.in_(list(states))
+        )
+    ):
+        states[idea_id].weight = weight
+    dots_events = {
+        idea.event.id: idea.event
+        for idea in idea_list
+        if states[idea.id].rule == VotingRule.DOTS and states[idea.id].open
+    }
+    used_by_event: dict[int, int] = {}
+    if dots_events:
+        used_by_event = dict(
+            db.session.execute(
+                select(ideas.c.event_id, func.sum(votes.c.weight))
+                .select_from(votes.join(ideas, ideas.c.id == votes.c.idea_id))
+                .where(votes.c.user_id == voter.id, ideas.c.event_id.in_(list(dots_events)))
+                .group_by(ideas.c.event_id)
+            ).all()
+        )
+    for idea in idea_list:
+        state = states[idea.id]
+        if state.rule == VotingRule.DOTS and idea.event.id in used_by_event:
+            state.used = int(used_by_event[idea.event.id])
+    budgets = [
+        DotBudget(
+            event_id=event.id,
+            event_title=event.title,
+            budget=event.dot_budget or DEFAULT_DOT_BUDGET,
+            used=int(used_by_event.get(event.id, 0)),
+        )
+        for event in dots_events.values()
+    ]
+    return ListVotes(states=states, budgets=budgets)

@@ -14,7 +14,7 @@ from ..database import commit
 from ..events.models import VotingRule
 from ..extensions import db, limiter, login_manager
 from ..ideas.queries import idea_for_viewer
-from ..urls import redirect_next
+from ..urls import is_safe_next, redirect_next
 from . import services
 from .privacy_hooks import register_privacy_hooks
 
@@ -25,7 +25,14 @@ bp = Blueprint("votes", __name__, url_prefix="/ideas")
 def _on_register(state):
     # The ideas pages list "my votes" (ideas/_mine.html); the votes slice provides it.
     state.app.jinja_env.globals["my_votes"] = services.votes_of
+    state.app.jinja_env.globals["list_vote_states"] = _list_vote_states
     register_privacy_hooks()
+
+
+def _list_vote_states(ideas) -> services.ListVotes:
+    """For ideas/_list.html: the signed-in person's votes on the ideas of a list page."""
+    me = current_user._get_current_object() if current_user.is_authenticated else None
+    return services.list_vote_states(me, ideas)
 
 
 class VoteForm(FlaskForm):
@@ -57,7 +64,15 @@ def _answer(idea_id: int, state, message: str, category: str = "success", status
         payload = state.as_json() if state is not None else {}
         payload.update(ok=status == 200, message=message)
         if state is not None:
-            payload["html"] = render_template("ideas/_vote_controls.html", vote=state)
+            # The controls as the page showed them: a card in a list keeps its short
+            # buttons and its way back to the list.
+            next_url = request.form.get("next")
+            payload["html"] = render_template(
+                "ideas/_vote_controls.html",
+                vote=state,
+                in_list=request.form.get("in_list") == "1",
+                next_url=next_url if is_safe_next(next_url) else None,
+            )
             payload["count_text"] = count_text(state.vote_count, state.rule)
         return jsonify(payload), status
     flash(message, category)

@@ -1,5 +1,6 @@
 // Voting without a page reload. Progressive enhancement only: the vote forms are plain
-// posts that work without this file. Loaded only on pages with vote buttons.
+// posts that work without this file. Loaded only on pages with vote buttons: an idea's
+// page, and the lists of ideas (/ideas, a theme's and an event's page) for signed-in people.
 (function () {
   "use strict";
 
@@ -42,6 +43,11 @@
       }
       var count = box.querySelector("[data-vote-count]");
       if (count && data.count_text) { count.textContent = data.count_text; }
+      // A list shows the dots left per event once, above the cards.
+      if (data.event_id !== null && data.event_id !== undefined && typeof data.remaining === "number") {
+        var left = document.querySelectorAll("[data-dot-budget='" + data.event_id + "'] [data-dot-remaining]");
+        Array.prototype.forEach.call(left, function (item) { item.textContent = String(data.remaining); });
+      }
       var controls = box.querySelector("[data-vote-controls]");
       if (controls && typeof data.html === "string") {
         // Rendered (and escaped) by the server from the same template as the page.

@@ -49,7 +49,7 @@ def test_event_page_shows_details_in_local_time_and_plain_words(client, workshop
     text = page.text
     assert "<h1>Hamm von Morgen: Mobilität</h1>" in text
     assert "Freitag, 17. Mai 2030, 10:00 bis 16:00 Uhr" in text
-    assert 'datetime="2030-05-17T08:00:00+00:00"' in text
+    assert 'datetime="2030-05-17T08:00:00Z"' in text
     assert "Rathaus, Sitzungssaal 2" in text
     assert 'href="/themes/mobilitaet"' in text
     assert "Jetzt wird abgestimmt" in text
