@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .ideas import bp as ideas_bp
     from .invitations import bp as invitations_bp
     from .invitations import organize_bp as invitations_organize_bp
+    from .livestate.views import bp as livestate_bp
     from .moderation import bp as moderation_bp
     from .moderation.flag_views import bp as flags_bp
     from .moderation.people import bp as people_bp
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(flags_bp)
+    app.register_blueprint(livestate_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -5,6 +5,7 @@ from .comments.models import Comment  # noqa: F401
 from .events.models import Event, event_theme  # noqa: F401
 from .ideas.models import Idea  # noqa: F401
 from .invitations.models import InvitationRun  # noqa: F401
+from .livestate.models import EventLiveState  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .moderation.models import (  # noqa: F401
     Flag,

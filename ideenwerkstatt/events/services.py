@@ -283,6 +283,9 @@ def change_phase(
         )
     event.phase = target
     db.session.flush()
+    from ..livestate.services import touch  # here: livestate reads events
+
+    touch(event.id)
     _log(actor, "event.phase", event, str(target))
     return target
 

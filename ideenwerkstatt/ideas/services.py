@@ -147,6 +147,7 @@ def submit_idea(
     )
     db.session.add(idea)
     db.session.flush()
+    _touch(idea.event_id)
     return idea
 
 
@@ -198,15 +199,25 @@ def edit_idea(
     if new_body != idea.body:
         idea.body = new_body
         idea.body_html = str(clean_html(new_body))
+    old_event_id = idea.event_id
     idea.title = new_title
     idea.theme = new_theme
     idea.event = new_event
     if note:
         idea.moderation_note = note
     db.session.flush()
+    for event_id in {old_event_id, idea.event_id}:
+        _touch(event_id)
     if moderator and (note or idea.author_id != getattr(actor, "id", None)):
         _log(actor, "idea.edit", idea, note)
     return idea
+
+
+def _touch(event_id: int | None) -> None:
+    """The event's wall changes with this idea (imported here: livestate reads ideas)."""
+    from ..livestate.services import touch
+
+    touch(event_id)
 
 
 def _log(actor, action: str, idea: Idea, reason: str | None = None) -> None:
@@ -234,6 +245,7 @@ def _transition(
     db.session.refresh(idea)
     if result.rowcount != 1:
         raise InvalidTransition(_("Das ist im aktuellen Zustand der Idee nicht möglich."))
+    _touch(idea.event_id)
 
 
 def approve_idea(moderator, idea: Idea) -> Idea:

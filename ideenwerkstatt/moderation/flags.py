@@ -83,6 +83,10 @@ def _set_status(obj, *, hidden: bool) -> None:
     else:
         obj.status = CommentStatus.HIDDEN if hidden else CommentStatus.PUBLISHED
     db.session.flush()
+    if isinstance(obj, Idea):
+        from ..livestate.services import touch
+
+        touch(obj.event_id)
 
 
 def decide_flags(moderator, obj: Idea | Comment, *, upheld: bool) -> int:

@@ -32,6 +32,7 @@ from ..database import utcnow
 from ..events.models import Phase, VotingRule
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..livestate.services import touch
 from ..permissions import PermissionDenied
 from .models import Vote
 
@@ -188,6 +189,7 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
         inserted = _insert_row(voter, idea, 1)
         if inserted:
             _add_to_count(idea, 1)
+            touch(idea.event_id)
             return vote_state(voter, idea, changed=True, weight=1)
         return vote_state(voter, idea)
 
@@ -222,6 +224,7 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
             .values(weight=votes.c.weight + dots, updated_at=utcnow())
         )
     _add_to_count(idea, dots)
+    touch(idea.event_id)  # last: its row lock is then held only until the commit
     return vote_state(voter, idea, changed=True)
 
 
@@ -238,6 +241,7 @@ def retract_vote(voter, idea: Idea) -> VoteState:
     ).scalar_one_or_none()
     if weight:
         _add_to_count(idea, -weight)
+        touch(idea.event_id)
     return vote_state(voter, idea, changed=bool(weight), weight=0)
 
 
