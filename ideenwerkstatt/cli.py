@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
     from .mail.cli import mail_cli
     from .moderation.cli import moderation_cli
     from .privacy.cli import privacy_cli
+    from .serve import serve_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
@@ -24,6 +25,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(check_command)
+    app.cli.add_command(serve_command)
 
 
 def _create_app():

@@ -76,9 +76,9 @@ def touch(event_id: int | None) -> int | None:
         bumped = upsert.cte("bumped")
         query = select(
             bumped.c.version,
-            func.pg_notify(
-                CHANNEL, func.concat(bumped.c.event_id, ":", bumped.c.version)
-            ).label("sent"),
+            func.pg_notify(CHANNEL, func.concat(bumped.c.event_id, ":", bumped.c.version)).label(
+                "sent"
+            ),
         )
         version = session.execute(query).first()[0]
     else:
@@ -123,6 +123,21 @@ def settings_of(event_id: int) -> EventLiveState:
     if row is None:
         touch(event_id)
         row = db.session.get(EventLiveState, event_id)
+    return row
+
+
+def current_settings(event_id: int) -> EventLiveState:
+    """The event's live row, or the defaults (not stored) when nothing has changed yet.
+    Reads only: for GET requests."""
+    row = db.session.get(EventLiveState, event_id)
+    if row is None:
+        row = EventLiveState(
+            event_id=event_id,
+            version=0,
+            wall_mode=WallMode.IDEAS,
+            numbers_hidden=False,
+            timer_ends_at=None,
+        )
     return row
 
 
@@ -218,6 +233,10 @@ class Viewer:
     staff: bool
     locale: str
 
+    @classmethod
+    def public(cls, locale: str) -> Viewer:
+        return cls(staff=False, locale=locale)
+
     @property
     def key(self) -> str:
         return f"{'s' if self.staff else 'p'}-{self.locale}"
@@ -247,10 +266,12 @@ def live_state(event_id: int, viewer: Viewer, now: dt.datetime | None = None) ->
     mode = row.wall_mode if row else WallMode.IDEAS
     hidden = bool(row and row.numbers_hidden)
     show_counts = not hidden or viewer.staff
+    # With the numbers hidden the order must not give the ranking away: order of arrival.
+    order = (Idea.vote_count.desc(),) if show_counts else ()
     rows = db.session.execute(
         select(Idea.id, Idea.title, Idea.vote_count, Idea.theme_id)
         .where(Idea.event_id == event_id, Idea.status == IdeaStatus.PUBLISHED)
-        .order_by(Idea.vote_count.desc(), Idea.published_at, Idea.id)
+        .order_by(*order, Idea.published_at, Idea.id)
     ).all()
     theme_ids = {r.theme_id for r in rows}
     themes = (

@@ -31,7 +31,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..database import commit
+from ..database import commit, utcnow
 from ..events.models import Event, Phase
 from ..events.services import event_by_slug
 from ..extensions import db
@@ -44,7 +44,10 @@ bp = Blueprint("livestate", __name__)
 
 
 def _viewer() -> services.Viewer:
-    return services.Viewer(staff=can_moderate(current_user), locale=str(get_locale()))
+    """Staff see the counts even while they are hidden, except where they ask for the room's
+    view (`?audience=public`: the wall, projected to everyone)."""
+    staff = can_moderate(current_user) and request.args.get("audience") != "public"
+    return services.Viewer(staff=staff, locale=str(get_locale()))
 
 
 def _live_headers(response: Response, etag: str | None = None) -> Response:
@@ -81,11 +84,13 @@ def _render(event_id: int, viewer: services.Viewer):
 
 
 def _last_event_id() -> int:
+    """The version the client has (Last-Event-ID on reconnects, `?v=` from the page that was
+    drawn with it); -1 when it has none, so the current state is sent first."""
     raw = request.headers.get("Last-Event-ID") or request.args.get("v") or ""
     try:
-        return max(0, int(raw.split("-")[0]))
+        return max(-1, int(raw))
     except ValueError:
-        return 0
+        return -1
 
 
 @bp.get("/events/<slug>/live/stream")
@@ -172,8 +177,12 @@ def wall(slug: str):
     """The projector wall: moderators and organizers signed in (the secret wall link comes
     with the live session)."""
     event = _staff_event(slug)
-    state = services.live_state(event.id, _viewer())
-    return render_template("livestate/wall.html", event=event, state=state)
+    # The wall shows what the room may see: no counts while they are hidden.
+    now = utcnow()
+    state = services.live_state(event.id, services.Viewer.public(str(get_locale())), now=now)
+    ends = services.current_settings(event.id).timer_ends_at
+    timer_left = max(0, int((ends - now).total_seconds())) if ends else 0
+    return render_template("livestate/wall.html", event=event, state=state, timer_left=timer_left)
 
 
 # --- the moderators' controls -----------------------------------------------------------
@@ -214,7 +223,7 @@ class StopForm(FlaskForm):
 
 
 def _console(event: Event, status: int = 200, **forms):
-    settings = services.settings_of(event.id)
+    settings = services.current_settings(event.id)
     forms.setdefault("mode_form", ModeForm(formdata=None, mode=settings.wall_mode.value))
     forms.setdefault("numbers_form", NumbersForm(formdata=None))
     forms.setdefault("timer_form", TimerForm(formdata=None, minutes=5))
@@ -229,10 +238,7 @@ def _console(event: Event, status: int = 200, **forms):
 @require_role(Role.MODERATOR)
 def console(slug: str):
     """The wall's controls (the full live console joins them later)."""
-    event = _staff_event(slug)
-    page = _console(event)
-    commit()  # the live row may just have been created
-    return page
+    return _console(_staff_event(slug))
 
 
 def _done(event: Event, message: str):

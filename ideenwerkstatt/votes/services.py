@@ -32,7 +32,6 @@ from ..database import utcnow
 from ..events.models import Phase, VotingRule
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
-from ..livestate.services import touch
 from ..permissions import PermissionDenied
 from .models import Vote
 
@@ -147,6 +146,14 @@ def _used_dots(voter, event_id: int) -> int:
         .select_from(votes.join(ideas, ideas.c.id == votes.c.idea_id))
         .where(votes.c.user_id == voter.id, ideas.c.event_id == event_id)
     )
+
+
+def touch(event_id: int | None) -> None:
+    """The event's live version goes up with the vote (imported here: livestate reads ideas,
+    whose package imports this one)."""
+    from ..livestate.services import touch as touch_live
+
+    touch_live(event_id)
 
 
 def _add_to_count(idea: Idea, delta: int) -> int:

@@ -1,0 +1,92 @@
+"""`ideenwerkstatt serve`: the production server, with the serving model that holds live streams.
+
+gunicorn with the `gthread` worker class: N worker processes (default: one per CPU core, at
+least two), each a pool of T threads (default 640) behind one event loop that parks idle
+keep-alive connections without a thread. A page or a vote takes a thread for a few
+milliseconds; a live stream (`/events/<slug>/live/stream`) takes one thread for its lifetime
+(5 minutes), sleeping on a condition variable without a database connection, and each process
+wakes its streams from one listener (see livestate/hub.py). Threads are started when needed,
+so a large T costs memory only while streams are open (about 100-200 KB each).
+
+Every process admits at most T - R streams (R = the reserve, default max(16, T / 8)); beyond
+that it answers 503 and the page polls `live.json` instead, so pages and votes always find a
+free thread. Why threads and not gevent: psycopg 3, SQLAlchemy's pool and the SQLite driver
+block in C; under gevent a slow query would stop every stream and request of the process,
+and monkey-patching the whole app is a larger change than the 1,000 streams need.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+DEFAULT_THREADS = 640
+
+
+def default_workers() -> int:
+    return max(2, os.cpu_count() or 1)
+
+
+def stream_reserve(threads: int) -> int:
+    return max(16, threads // 8)
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        # Open connections per process: every thread busy plus as many parked keep-alives.
+        "worker_connections": threads * 2,
+        "keepalive": 75,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "errorlog": "-",
+        "accesslog": os.environ.get("ACCESS_LOG") or None,
+    }
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: one per CPU core, at least 2).",
+)
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(4, 4096),
+    help="Threads per worker; live streams take up to threads minus a reserve.",
+)
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the app with gunicorn (gthread workers that hold live streams)."""
+    from gunicorn.app.base import BaseApplication
+
+    workers = workers or default_workers()
+    os.environ["LIVE_MAX_STREAMS"] = str(threads - stream_reserve(threads))
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in gunicorn_options(host, port, workers, threads).items():
+                self.cfg.set(key, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 27: not needed
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self):
+            # Each worker builds its own app after the fork (no preload): its database pool
+            # and its live hub's listener thread belong to that process.
+            from . import create_app
+
+            return create_app()
+
+    click.echo(
+        f"Serving on http://{host}:{port} with {workers} workers x {threads} threads "
+        f"(up to {threads - stream_reserve(threads)} live streams per worker)"
+    )
+    Server().run()
