@@ -121,31 +121,31 @@ class Hub:
 
     # --- rendering, once per version ----------------------------------------------------
 
-    def render_cached(self, event_id: int, viewer) -> tuple[int, bytes] | None:
-        """(version, JSON bytes) of the event's live state for this viewer class, rendered at
-        most once per version in this process. Borrows a database connection briefly."""
+    def render_cached(
+        self, event_id: int, viewer, version: int | None = None
+    ) -> tuple[int, bytes] | None:
+        """(version, JSON bytes) of the event's live state for this viewer class (in the
+        current app context and locale), rendered at most once per version in this process.
+        `version`: the current one when the caller has just read it."""
         from .services import live_state, version_of
 
         key = (event_id, viewer.key)
-        with self.render_lock, self.app.app_context():
-            try:
+        with self.render_lock:
+            if version is None:
                 version = version_of(event_id)
-                cached = self.cache.get(key)
-                if cached is not None and cached[0] == version:
-                    return cached
-                state = live_state(event_id, viewer)
-                if state is None:
-                    return None
-                # Rendered with the language of the viewer class.
-                body = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
-                cached = (state["version"], body)
-                self.cache[key] = cached
-                self.cache.move_to_end(key)
-                while len(self.cache) > 200:
-                    self.cache.popitem(last=False)
+            cached = self.cache.get(key)
+            if cached is not None and cached[0] == version:
                 return cached
-            finally:
-                db.session.remove()
+            state = live_state(event_id, viewer)
+            if state is None:
+                return None
+            body = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+            cached = (state["version"], body)
+            self.cache[key] = cached
+            self.cache.move_to_end(key)
+            while len(self.cache) > 200:
+                self.cache.popitem(last=False)
+            return cached
 
     # --- the background thread --------------------------------------------------------
 

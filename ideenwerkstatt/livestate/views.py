@@ -69,18 +69,12 @@ def live_json(slug: str):
     etag = services.etag_for(event_id, version, viewer)
     if etag in request.if_none_match:
         return _live_headers(Response(status=304), etag)
-    rendered = _render(event_id, viewer)
+    rendered = hub_for(current_app._get_current_object()).render_cached(event_id, viewer, version)
     if rendered is None:
         abort(404)
     version, body = rendered
     response = Response(body, mimetype="application/json")
     return _live_headers(response, services.etag_for(event_id, version, viewer))
-
-
-def _render(event_id: int, viewer: services.Viewer):
-    app = current_app._get_current_object()
-    with force_locale(viewer.locale):
-        return hub_for(app).render_cached(event_id, viewer)
 
 
 def _last_event_id() -> int:
@@ -120,8 +114,12 @@ def stream(slug: str):
     retry_ms = int(config["LIVE_RETRY_MS"])
 
     def render():
+        # Outside the request (its context has ended): a connection only for this moment.
         with app.app_context(), force_locale(viewer.locale):
-            return hub.render_cached(event_id, viewer)
+            try:
+                return hub.render_cached(event_id, viewer)
+            finally:
+                db.session.remove()
 
     def events():
         sent = seen
