@@ -8,7 +8,7 @@ milliseconds; a live stream (`/events/<slug>/live/stream`) takes one thread for 
 wakes its streams from one listener (see livestate/hub.py). Threads are started when needed,
 so a large T costs memory only while streams are open (about 100-200 KB each).
 
-Every process admits at most T - R streams (R = the reserve, default max(16, T / 8)); beyond
+Every process admits at most T - R streams (R = the reserve: T / 8, at least 16, at most T / 2); beyond
 that it answers 503 and the page polls `live.json` instead, so pages and votes always find a
 free thread. Why threads and not gevent: psycopg 3, SQLAlchemy's pool and the SQLite driver
 block in C; under gevent a slow query would stop every stream and request of the process,
@@ -29,7 +29,8 @@ def default_workers() -> int:
 
 
 def stream_reserve(threads: int) -> int:
-    return max(16, threads // 8)
+    """Threads a process keeps for pages and votes: an eighth, at least 16, at most half."""
+    return min(max(16, threads // 8), threads // 2)
 
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
