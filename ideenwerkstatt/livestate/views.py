@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from ..database import commit, utcnow
@@ -190,9 +191,9 @@ class ModeForm(FlaskForm):
     mode = RadioField(
         _l("Ansicht auf der Wand"),
         choices=[
-            (WallMode.IDEAS.value, _l("Ideen")),
-            (WallMode.VOTING.value, _l("Abstimmung")),
-            (WallMode.RESULTS.value, _l("Ergebnis")),
+            SelectChoice(WallMode.IDEAS.value, _l("Ideen")),
+            SelectChoice(WallMode.VOTING.value, _l("Abstimmung")),
+            SelectChoice(WallMode.RESULTS.value, _l("Ergebnis")),
         ],
         validators=[InputRequired(message=_l("Bitte wählen Sie eine Ansicht."))],
     )
