@@ -296,7 +296,12 @@ def live_state(event_id: int, viewer: Viewer, now: dt.datetime | None = None) ->
         "phase": str(event.phase),
         "phase_label": phase_label(event.phase),
         "voting_rule": str(event.voting_rule),
-        "unit": _("Punkte") if event.voting_rule == VotingRule.DOTS else _("Stimmen"),
+        # The word after a count: "one" for 1, "other" for any other number (de and en).
+        "units": (
+            {"one": _("Punkt"), "other": _("Punkte")}
+            if event.voting_rule == VotingRule.DOTS
+            else {"one": _("Stimme"), "other": _("Stimmen")}
+        ),
         "version": version,
         "now": _iso(now),
         "timer_ends_at": _iso(row.timer_ends_at if row else None),

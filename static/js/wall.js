@@ -38,7 +38,9 @@
     return ideas;
   }
 
-  function countText(state, idea) { return idea.count + " " + state.unit; }
+  function countText(state, idea) {
+    return idea.count + " " + (idea.count === 1 ? state.units.one : state.units.other);
+  }
 
   function drawIdeas(state, box) {
     if (!state.idea_count) { box.appendChild(el("p", "wall-empty", labels.labelNone)); }

@@ -70,7 +70,10 @@ def test_etag_changes_after_a_vote(client, auth, voting_event):
     counts = {i["id"]: i["count"] for i in response.get_json()["themes"][0]["ideas"]}
     assert counts[first.id] == 1
     # The old ETag no longer matches: the client gets the new state.
-    assert client.get("/events/werkstatt/live.json", headers={"If-None-Match": before}).status_code == 200
+    assert (
+        client.get("/events/werkstatt/live.json", headers={"If-None-Match": before}).status_code
+        == 200
+    )
 
 
 def test_etag_changes_after_a_retraction(client, auth, voting_event):
@@ -133,7 +136,10 @@ def test_etag_differs_by_viewer_class_and_language(client, auth, voting_event):
     staff, _ = etag_of(client)
     assert staff != public
     # A visitor's ETag does not fit a moderator's view, so no stale 304 across roles.
-    assert client.get("/events/werkstatt/live.json", headers={"If-None-Match": public}).status_code == 200
+    assert (
+        client.get("/events/werkstatt/live.json", headers={"If-None-Match": public}).status_code
+        == 200
+    )
 
 
 def test_hidden_numbers_are_hidden_from_everyone_but_staff(client, auth, voting_event):
@@ -141,9 +147,7 @@ def test_hidden_numbers_are_hidden_from_everyone_but_staff(client, auth, voting_
     live.set_numbers_hidden(make_user(role="moderator"), event, True)
     commit()
     # More votes on the second idea: the order must not give the ranking away either.
-    db.session.execute(
-        text("UPDATE idea SET vote_count = 7 WHERE id = :id"), {"id": second.id}
-    )
+    db.session.execute(text("UPDATE idea SET vote_count = 7 WHERE id = :id"), {"id": second.id})
     live.touch(event.id)
     commit()
 
