@@ -8,11 +8,13 @@ milliseconds; a live stream (`/events/<slug>/live/stream`) takes one thread for 
 wakes its streams from one listener (see livestate/hub.py). Threads are started when needed,
 so a large T costs memory only while streams are open (about 100-200 KB each).
 
-Every process admits at most T - R streams (R = the reserve: T / 8, at least 16, at most T / 2); beyond
-that it answers 503 and the page polls `live.json` instead, so pages and votes always find a
-free thread. Why threads and not gevent: psycopg 3, SQLAlchemy's pool and the SQLite driver
-block in C; under gevent a slow query would stop every stream and request of the process,
-and monkey-patching the whole app is a larger change than the 1,000 streams need.
+Every process admits at most T - R streams (R, the reserve: T / 8, at least 16, at most
+T / 2); beyond that it answers 503 and the page polls `live.json` instead, so pages and
+votes always find a free thread.
+
+Why threads and not gevent: psycopg 3, SQLAlchemy's pool and the SQLite driver block in C;
+under gevent a slow query would stop every stream and request of its process, and
+monkey-patching the whole app is a larger change than 1,000 sleeping streams need.
 """
 
 from __future__ import annotations
