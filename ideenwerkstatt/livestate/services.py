@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -298,9 +299,15 @@ def live_state(event_id: int, viewer: Viewer, now: dt.datetime | None = None) ->
         "voting_rule": str(event.voting_rule),
         # The word after a count: "one" for 1, "other" for any other number (de and en).
         "units": (
-            {"one": _("Punkt"), "other": _("Punkte")}
+            {
+                "one": pgettext("after a number", "Punkt"),
+                "other": pgettext("after a number", "Punkte"),
+            }
             if event.voting_rule == VotingRule.DOTS
-            else {"one": _("Stimme"), "other": _("Stimmen")}
+            else {
+                "one": pgettext("after a number", "Stimme"),
+                "other": pgettext("after a number", "Stimmen"),
+            }
         ),
         "version": version,
         "now": _iso(now),
