@@ -431,6 +431,7 @@ async def run_load(base, seeded, args, pgid, port) -> dict:
     }
     wall = Wall()
     stop = asyncio.Event()
+    votes_expected = args.dots * len(seeded["people"])
     wall_stats = dict(stats, events=0)
     async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30, read=60)) as client:
         wall_task = asyncio.create_task(
@@ -459,15 +460,26 @@ async def run_load(base, seeded, args, pgid, port) -> dict:
             for person in seeded["people"]
         ]
         probe = asyncio.create_task(page_probe(base, stats, stop))
-        await asyncio.sleep(args.burst + 3)  # the burst, then time for the last votes to show
+        await asyncio.sleep(args.burst + 1)
         cpu_after, ended = cpu_seconds(group_pids(pgid)), time.monotonic()
-        stats["peak_connections_end"] = open_connections(port)
+        # The last votes' answers may still be on their way: wait for them (and for the wall
+        # to show them) up to 10 s; what is still missing then counts as never shown.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and (
+            wall.missing() or len(stats["vote_times"]) + stats["errors"] < votes_expected
+        ):
+            await asyncio.sleep(0.1)
         stop.set()
         await asyncio.gather(*phones, probe, sampler, return_exceptions=True)
         wall_task.cancel()
     stats["cpu"] = (cpu_after - cpu_before) / (ended - started)
     stats["delays"] = wall.delays
     stats["not_shown"] = wall.missing()
+    stats["not_shown_detail"] = [
+        (idea_id, needed, wall.counts.get(idea_id))
+        for idea_id, pending in wall.waiting.items()
+        for needed, _answered in pending
+    ]
     stats["wall_states"] = wall.states
     return stats
 
@@ -481,7 +493,8 @@ def report(args, stats, backend: str) -> str:
     lines = [
         f"| {backend} | {args.phones} ({args.phone_mode}) | {votes} "
         f"| {ms(percentile(stats['delays'], 50))} | {ms(percentile(stats['delays'], 95))} "
-        f"| {ms(percentile(stats['delays'], 99))} | {ms(percentile(stats['vote_times'], 99))} "
+        f"| {ms(percentile(stats['delays'], 99))} | {ms(percentile(stats['vote_times'], 50))} "
+        f"/ {ms(percentile(stats['vote_times'], 95))} / {ms(percentile(stats['vote_times'], 99))} "
         f"| {ms(percentile(stats['page_times'], 99))} | {stats['errors']} "
         f"| {stats['not_shown']} | {stats['cpu']:.2f} | {stats['peak_rss'] / 2**20:.0f} MB "
         f"| {stats['peak_connections']} | {stats['fallbacks']} |"
@@ -490,7 +503,8 @@ def report(args, stats, backend: str) -> str:
 
 
 HEADER = (
-    "| database | phones | votes | vote-to-wall p50 | p95 | p99 | vote POST p99 | page p99 "
+    "| database | phones | votes | vote-to-wall p50 | p95 | p99 | vote POST p50 / p95 / p99 "
+    "| page p99 "
     "| errors | votes never shown | server CPU (cores) | server peak RSS | open connections "
     "| stream refusals (503) |\n"
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -557,6 +571,11 @@ def main() -> None:
                 rows.append(report(args, stats, backend))
                 print(HEADER)
                 print(rows[-1], flush=True)
+                if stats["not_shown"]:
+                    print(
+                        "never shown (idea, count needed, wall's last count):",
+                        stats["not_shown_detail"],
+                    )
                 if stats["error_codes"]:
                     print("vote answers other than 200:", sorted(set(stats["error_codes"])))
             finally:

@@ -121,6 +121,12 @@ class Hub:
 
     # --- rendering, once per version ----------------------------------------------------
 
+    def cached(self, event_id: int, viewer, at_least: int) -> tuple[int, bytes] | None:
+        """The rendered state if this process already has one at least as new as
+        `at_least`: a stream woken by a change usually finds it here, without the database."""
+        hit = self.cache.get((event_id, viewer.key))
+        return hit if hit is not None and hit[0] >= at_least else None
+
     def render_cached(
         self, event_id: int, viewer, version: int | None = None
     ) -> tuple[int, bytes] | None:
@@ -131,6 +137,8 @@ class Hub:
 
         key = (event_id, viewer.key)
         with self.render_lock:
+            if version is not None and (hit := self.cached(event_id, viewer, version)):
+                return hit  # another stream rendered it while this one waited for the lock
             if version is None:
                 version = version_of(event_id)
             cached = self.cache.get(key)

@@ -114,11 +114,15 @@ def stream(slug: str):
     min_interval = float(config["LIVE_MIN_INTERVAL_SECONDS"])
     retry_ms = int(config["LIVE_RETRY_MS"])
 
-    def render():
-        # Outside the request (its context has ended): a connection only for this moment.
+    def render(at_least: int | None = None):
+        """The state at version `at_least` or newer: from this process's cache when another
+        stream rendered it already, else rendered here with a connection borrowed only for
+        this moment (the request's context has ended)."""
+        if at_least is not None and (hit := hub.cached(event_id, viewer, at_least)):
+            return hit
         with app.app_context(), force_locale(viewer.locale):
             try:
-                return hub.render_cached(event_id, viewer)
+                return hub.render_cached(event_id, viewer, at_least)
             finally:
                 db.session.remove()
 
@@ -144,7 +148,7 @@ def stream(slug: str):
                     return
                 current = hub.wait(event_id, sent, min(heartbeat, left))
                 if current > sent:
-                    rendered = render()
+                    rendered = render(current)
                     if rendered is None:
                         return
                 else:
