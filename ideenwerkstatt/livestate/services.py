@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..database import utcnow
+from ..database import UTCDateTime, utcnow
 from ..events.models import Event, Phase, VotingRule
 from ..events.presentation import phase_label
 from ..extensions import db
@@ -48,6 +48,37 @@ class LiveStateError(Exception):
         self.field = field
 
 
+def _touch_statement(dialect: str):
+    """The upsert (and on PostgreSQL the notification) as one statement, built once per
+    dialect: a vote pays for executing it, not for building it."""
+    upsert = (
+        _INSERTS[dialect](_state)
+        .values(
+            event_id=bindparam("event_id"),
+            version=1,
+            wall_mode=WallMode.IDEAS,
+            numbers_hidden=False,
+            updated_at=bindparam("now", type_=UTCDateTime()),
+        )
+        .on_conflict_do_update(
+            index_elements=[_state.c.event_id],
+            set_={"version": _state.c.version + 1, "updated_at": bindparam("now")},
+        )
+        .returning(_state.c.event_id, _state.c.version)
+    )
+    if dialect != "postgresql":
+        return upsert
+    bumped = upsert.cte("bumped")
+    return select(
+        bumped.c.event_id,
+        bumped.c.version,
+        func.pg_notify(CHANNEL, func.concat(bumped.c.event_id, ":", bumped.c.version)),
+    )
+
+
+_TOUCH = {dialect: _touch_statement(dialect) for dialect in _INSERTS}
+
+
 def touch(event_id: int | None) -> int | None:
     """Add one to the event's live version in the current transaction (creating its row on
     first use) and return the new version; None for ideas without an event. On PostgreSQL
@@ -55,35 +86,8 @@ def touch(event_id: int | None) -> int | None:
     if event_id is None:
         return None
     session = db.session
-    dialect = session.get_bind().dialect.name
-    now = utcnow()
-    upsert = (
-        _INSERTS[dialect](_state)
-        .values(
-            event_id=event_id,
-            version=1,
-            wall_mode=WallMode.IDEAS,
-            numbers_hidden=False,
-            updated_at=now,
-        )
-        .on_conflict_do_update(
-            index_elements=[_state.c.event_id],
-            set_={"version": _state.c.version + 1, "updated_at": now},
-        )
-        .returning(_state.c.event_id, _state.c.version)
-    )
-    if dialect == "postgresql":
-        # One round trip: the upsert and the notification in one statement.
-        bumped = upsert.cte("bumped")
-        query = select(
-            bumped.c.version,
-            func.pg_notify(CHANNEL, func.concat(bumped.c.event_id, ":", bumped.c.version)).label(
-                "sent"
-            ),
-        )
-        version = session.execute(query).first()[0]
-    else:
-        version = session.execute(upsert).first()[1]
+    statement = _TOUCH[session.get_bind().dialect.name]
+    version = session.execute(statement, {"event_id": event_id, "now": utcnow()}).first()[1]
     session.info.setdefault(_PENDING_KEY, {})[event_id] = version
     return version
 
