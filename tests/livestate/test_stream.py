@@ -131,3 +131,40 @@ def _same_db(app) -> dict:
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "SQLALCHEMY_ENGINE_OPTIONS": {},
     }
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+def test_redis_fanout_reaches_another_apps_stream(file_db_app, event, tmp_path):
+    """With LIVE_FANOUT=redis the change is published after the commit; the safety poll is
+    set far beyond the test's patience, so only Redis can deliver it in time."""
+    redis_config = {"REDIS_URL": REDIS_URL, "LIVE_FANOUT": "redis", "LIVE_SAFETY_POLL_SECONDS": 60}
+    file_db_app.config.update(redis_config)
+    client = file_db_app.test_client()
+    _response, chunks = read_stream(client, "/events/abend/live/stream")
+    first = next_state(chunks)
+    assert first is not None
+    time.sleep(0.3)  # the hub's subscription is in place
+
+    other = create_app(
+        build_test_config(tmp_path / "other", **_same_db(file_db_app), **redis_config)
+    )
+    with other.app_context():
+        version = live.touch(event)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    changed = next_state(chunks, timeout=2.0)
+    assert changed is not None and changed[0] == version
+    drain(chunks)
