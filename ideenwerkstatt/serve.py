@@ -48,7 +48,15 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
         "graceful_timeout": 10,
         "errorlog": "-",
         "accesslog": os.environ.get("ACCESS_LOG") or None,
+        "worker_exit": _end_streams,
     }
+
+
+def _end_streams(_arbiter, _worker) -> None:
+    """A stream's thread would keep an exiting worker alive until its lifetime ends."""
+    from .livestate.hub import shutdown_all
+
+    shutdown_all()
 
 
 @click.command("serve")

@@ -83,10 +83,19 @@ class Hub:
                 del self.watched[event_id]
 
     def wait(self, event_id: int, seen: int, timeout: float) -> int:
-        """Sleep until the event's version passes `seen` or `timeout` ends; the version."""
+        """Sleep until the event's version passes `seen`, `timeout` ends or the process shuts
+        down; the version."""
         with self.cond:
-            self.cond.wait_for(lambda: self.versions.get(event_id, 0) > seen, timeout)
+            self.cond.wait_for(
+                lambda: self.versions.get(event_id, 0) > seen or self.stopping.is_set(), timeout
+            )
             return self.versions.get(event_id, 0)
+
+    def shutdown(self) -> None:
+        """End the streams and the background thread (the worker is exiting)."""
+        self.stopping.set()
+        with self.cond:
+            self.cond.notify_all()
 
     def try_open_stream(self, limit: int) -> bool:
         with self.streams_lock:
@@ -268,6 +277,13 @@ def hub_for(app: Flask) -> Hub:
                 hub = Hub(app)
                 _hubs[key] = hub
     return hub
+
+
+def shutdown_all() -> None:
+    """Wake and end every stream of this process (gunicorn's worker_exit hook)."""
+    for hub in list(_hubs.values()):
+        if hub.pid == os.getpid():
+            hub.shutdown()
 
 
 def committed(pending: dict[int, int]) -> None:

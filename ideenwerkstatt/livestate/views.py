@@ -144,9 +144,11 @@ def stream(slug: str):
                     sent = version
                     time.sleep(min_interval)  # changes in the meantime go out together
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or hub.stopping.is_set():
                     return
                 current = hub.wait(event_id, sent, min(heartbeat, left))
+                if hub.stopping.is_set():
+                    return
                 if current > sent:
                     rendered = render(current)
                     if rendered is None:
