@@ -442,6 +442,7 @@ async def run_load(base, seeded, args, pgid, port) -> dict:
         await asyncio.sleep(1)
         sampler = asyncio.create_task(sample_server(pgid, port, stats, stop))
         cpu_before, started = cpu_seconds(group_pids(pgid)), time.monotonic()
+        stats["load"] = os.getloadavg()[0]
         phones = [
             asyncio.create_task(
                 phone(
@@ -497,7 +498,7 @@ def report(args, stats, backend: str) -> str:
         f"/ {ms(percentile(stats['vote_times'], 95))} / {ms(percentile(stats['vote_times'], 99))} "
         f"| {ms(percentile(stats['page_times'], 99))} | {stats['errors']} "
         f"| {stats['not_shown']} | {stats['cpu']:.2f} | {stats['peak_rss'] / 2**20:.0f} MB "
-        f"| {stats['peak_connections']} | {stats['fallbacks']} |"
+        f"| {stats['peak_connections']} | {stats['fallbacks']} | {stats['load']:.1f} |"
     ]
     return "\n".join(lines)
 
@@ -506,8 +507,8 @@ HEADER = (
     "| database | phones | votes | vote-to-wall p50 | p95 | p99 | vote POST p50 / p95 / p99 "
     "| page p99 "
     "| errors | votes never shown | server CPU (cores) | server peak RSS | open connections "
-    "| stream refusals (503) |\n"
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    "| stream refusals (503) | machine load (1 min avg, at the start) |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 )
 
 
