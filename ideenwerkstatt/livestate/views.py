@@ -159,9 +159,11 @@ def stream(slug: str):
         finally:
             if watching:
                 hub.unwatch(event_id)
-            hub.close_stream()
 
     response = Response(events(), mimetype="text/event-stream")
+    # The slot is given back when the server closes the response, even one never iterated
+    # (a HEAD request, a client gone before the first byte).
+    response.call_on_close(hub.close_stream)
     response.headers["X-Accel-Buffering"] = "no"  # a proxy in front must not buffer it
     return _live_headers(response)
 

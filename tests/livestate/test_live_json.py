@@ -195,3 +195,29 @@ def test_touch_counts_up_in_the_transaction_and_rolls_back_with_it(app, voting_e
     db.session.rollback()
     assert live.version_of(event.id) == start
     assert live.touch(None) is None
+
+
+def test_a_304_costs_one_query_and_renders_nothing(app, client, voting_event, monkeypatch):
+    from sqlalchemy import event as sa_event
+
+    from ideenwerkstatt.livestate import hub as hub_module
+
+    etag, _ = etag_of(client)
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    def no_render(*_args, **_kwargs):
+        raise AssertionError("a 304 must not render the state")
+
+    monkeypatch.setattr(hub_module.Hub, "render_cached", no_render)
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/events/werkstatt/live.json", headers={"If-None-Match": etag})
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 304
+    assert len(statements) == 1, statements
+    assert "event_live_state" in statements[0]

@@ -168,3 +168,18 @@ def test_redis_fanout_reaches_another_apps_stream(file_db_app, event, tmp_path):
     changed = next_state(chunks, timeout=2.0)
     assert changed is not None and changed[0] == version
     drain(chunks)
+
+
+def test_a_stream_never_read_gives_its_slot_back(file_db_app, event):
+    from ideenwerkstatt.livestate.hub import hub_for
+
+    hub = hub_for(file_db_app)
+    client = file_db_app.test_client()
+    head = client.head("/events/abend/live/stream")
+    assert head.status_code == 200
+    head.close()  # what every WSGI server does with a response it has sent
+    assert hub.streams == 0
+    response = client.get("/events/abend/live/stream", buffered=False)
+    assert hub.streams == 1
+    response.close()  # a client gone before the first byte
+    assert hub.streams == 0
