@@ -115,6 +115,7 @@ def build_config(instance_path: Path) -> dict:
         "LIVE_FANOUT": os.environ.get("LIVE_FANOUT", "auto"),
         "LIVE_POLL_SECONDS": 0.25,
         "LIVE_SAFETY_POLL_SECONDS": 5,
+        "LIVE_HUB_IDLE_SECONDS": 60,  # the listener's connection closes after this idle time
         "LIVE_STREAM_SECONDS": 300,
         "LIVE_HEARTBEAT_SECONDS": 15,
         "LIVE_MIN_INTERVAL_SECONDS": float(os.environ.get("LIVE_MIN_INTERVAL_SECONDS", "0.2")),

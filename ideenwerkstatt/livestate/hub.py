@@ -58,6 +58,7 @@ class Hub:
         self.watched: Counter[int] = Counter()
         self.pid = os.getpid()
         self.thread: threading.Thread | None = None
+        self.idle_since = time.monotonic()
         self.stopping = threading.Event()
         self.redis = None
         self.cache: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()
@@ -81,6 +82,8 @@ class Hub:
             self.watched[event_id] -= 1
             if self.watched[event_id] <= 0:
                 del self.watched[event_id]
+            if not self.watched:
+                self.idle_since = time.monotonic()
 
     def wait(self, event_id: int, seen: int, timeout: float) -> int:
         """Sleep until the event's version passes `seen`, `timeout` ends or the process shuts
@@ -167,16 +170,28 @@ class Hub:
     # --- the background thread --------------------------------------------------------
 
     def _ensure_thread(self) -> None:
-        if self.thread is not None and self.thread.is_alive():
-            return
         with self.cond:
-            if self.thread is not None and self.thread.is_alive():
+            if self.thread is not None or self.stopping.is_set():
                 return
             target = {"postgresql": self._listen_postgresql, "redis": self._listen_redis}.get(
                 self.mode, self._poll_loop
             )
             self.thread = threading.Thread(target=target, name="live-hub", daemon=True)
             self.thread.start()
+
+    def _done(self) -> bool:
+        """Whether the thread should end: the process shuts down, or no stream has watched
+        anything for LIVE_HUB_IDLE_SECONDS (its connection is then closed; the next stream
+        starts a new thread). Decided under the lock `_ensure_thread` takes, so a stream that
+        starts meanwhile either keeps this thread or gets a new one."""
+        idle = float(self.app.config.get("LIVE_HUB_IDLE_SECONDS", 60))
+        with self.cond:
+            if self.stopping.is_set() or (
+                not self.watched and time.monotonic() - self.idle_since > idle
+            ):
+                self.thread = None
+                return True
+            return False
 
     def poll_once(self) -> None:
         with self.cond:
@@ -195,7 +210,7 @@ class Hub:
 
     def _poll_loop(self) -> None:
         interval = float(self.app.config.get("LIVE_POLL_SECONDS", 0.25))
-        while not self.stopping.is_set():
+        while not self._done():
             try:
                 self.poll_once()
             except Exception:
@@ -214,12 +229,14 @@ class Hub:
 
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         safety = float(self.app.config.get("LIVE_SAFETY_POLL_SECONDS", 5))
-        while not self.stopping.is_set():
+        while not self._done():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._safety_poll()  # what changed while we were not listening
-                    while not self.stopping.is_set():
+                    while True:
+                        if self._done():
+                            return
                         for note in conn.notifies(timeout=safety):
                             self._parse(note.payload)
                         self._safety_poll()
@@ -236,13 +253,16 @@ class Hub:
 
     def _listen_redis(self) -> None:
         safety = float(self.app.config.get("LIVE_SAFETY_POLL_SECONDS", 5))
-        while not self.stopping.is_set():
+        while not self._done():
             try:
                 pubsub = self._redis().pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL)
                 self._safety_poll()
                 last_poll = time.monotonic()
-                while not self.stopping.is_set():
+                while True:
+                    if self._done():
+                        pubsub.close()
+                        return
                     message = pubsub.get_message(timeout=safety)
                     if message and message.get("type") == "message":
                         data = message["data"]
