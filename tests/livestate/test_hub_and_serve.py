@@ -13,7 +13,11 @@ from ideenwerkstatt.livestate.hub import fanout_mode, hub_for
 
 @pytest.fixture
 def app_config():
-    return {"LIVE_HUB_IDLE_SECONDS": 0.2, "LIVE_POLL_SECONDS": 0.05}
+    return {
+        "LIVE_HUB_IDLE_SECONDS": 0.2,
+        "LIVE_POLL_SECONDS": 0.05,
+        "LIVE_SAFETY_POLL_SECONDS": 0.2,
+    }
 
 
 def wait_until(predicate, timeout=3.0) -> bool:
