@@ -61,6 +61,49 @@
     box.appendChild(grid);
   }
 
+  /* Voting bars change with every vote: move and update the rows that are there (so the
+     bars grow instead of being redrawn), add new ones, drop the gone ones. */
+  function updateVoting(state) {
+    var list = content.querySelector(".wall-bars");
+    var note = content.querySelector(".wall-note");
+    if (!list || Boolean(note) !== Boolean(state.numbers_hidden) ||
+        Boolean(list.querySelector("progress")) !== Boolean(state.counts_shown) ||
+        !state.idea_count) {
+      return false;
+    }
+    var ideas = allIdeas(state);
+    if (state.counts_shown) { ideas.sort(function (a, b) { return a.rank - b.rank; }); }
+    var top = 1;
+    ideas.forEach(function (idea) { if (idea.count > top) { top = idea.count; } });
+    var rows = {};
+    Array.prototype.forEach.call(list.children, function (row) { rows[row.dataset.id] = row; });
+    ideas.forEach(function (idea) {
+      var row = rows[idea.id];
+      delete rows[idea.id];
+      if (!row) {
+        row = el("li", "wall-bar");
+        row.dataset.id = idea.id;
+        row.appendChild(el("span", "wall-bar-title"));
+        if (state.counts_shown) {
+          var fresh = el("progress");
+          fresh.setAttribute("aria-hidden", "true");
+          row.appendChild(fresh);
+          row.appendChild(el("span", "wall-bar-count"));
+        }
+      }
+      row.querySelector(".wall-bar-title").textContent = idea.title;
+      var bar = row.querySelector("progress");
+      if (bar) {
+        bar.max = top;
+        bar.value = idea.count;
+        row.querySelector(".wall-bar-count").textContent = countText(state, idea);
+      }
+      list.appendChild(row); /* appending an existing row moves it into sorted place */
+    });
+    Object.keys(rows).forEach(function (id) { list.removeChild(rows[id]); });
+    return true;
+  }
+
   function drawVoting(state, box) {
     if (state.numbers_hidden) { box.appendChild(el("p", "wall-note", labels.labelHidden)); }
     if (!state.idea_count) { box.appendChild(el("p", "wall-empty", labels.labelNone)); }
@@ -115,9 +158,11 @@
     endsAt = state.timer_ends_at ? Date.parse(state.timer_ends_at) : null;
     tick();
     if (state.version === version && state.wall_mode === mode) { return; }
+    var sameMode = state.wall_mode === mode && content.dataset.mode === mode;
     version = state.version;
     mode = state.wall_mode;
     phase.textContent = state.phase_label;
+    if (sameMode && mode === "voting" && updateVoting(state)) { return; }
     var box = document.createDocumentFragment();
     box.appendChild(el("h2", "visually-hidden", labels["mode" + mode.charAt(0).toUpperCase() + mode.slice(1)]));
     if (mode === "voting") { drawVoting(state, box); }

@@ -40,6 +40,8 @@ def test_a_vote_shows_on_the_wall_within_two_seconds_without_reload(new_page, li
     sign_in(wall, live_server, "moderator", f"/events/{evening['slug']}/wall")
     assert "0 Stimmen" in bar_text(wall, evening["first"])
     wall.evaluate("() => { window.__noReload = true; }")
+    row = f".wall-bar[data-id='{evening['first']}']"
+    wall.evaluate("(s) => { document.querySelector(s).__sameRow = true; }", row)
 
     phone = new_page(viewport={"width": 390, "height": 844})
     sign_in(phone, live_server, "citizen", f"/ideas/{evening['first']}")
@@ -53,6 +55,8 @@ def test_a_vote_shows_on_the_wall_within_two_seconds_without_reload(new_page, li
     delay = time.monotonic() - answered
     assert delay < 2.0
     assert wall.evaluate("() => window.__noReload === true")
+    # Updated in place: the same row, moved and grown, not a redrawn list.
+    assert wall.evaluate("(s) => document.querySelector(s).__sameRow === true", row)
     # Sorted: the idea with the vote comes first.
     assert wall.locator(".wall-bar").first.get_attribute("data-id") == str(evening["first"])
     assert_no_axe_violations(wall)
