@@ -21,11 +21,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Migrate the SQLite database in instance/, seed demo data (idempotent), serve on HOST:PORT
-## (127.0.0.1:5000) with the mail worker beside it; links in mails use that port. Ctrl-C ends both.
+## (127.0.0.1:5000) the way production does (`ideenwerkstatt serve`: gunicorn gthread workers that
+## hold live streams), with the mail worker beside it; links in mails use that port. Ctrl-C ends both.
 run: install
 	$(BIN)/ideenwerkstatt db upgrade
 	$(BIN)/ideenwerkstatt demo-data
-	$(BIN)/ideenwerkstatt run --host $(HOST) --port $(PORT)
+	$(BIN)/ideenwerkstatt serve --host $(HOST) --port $(PORT) --worker
 
 ## The whole suite: unit, view, CLI, migration and browser tests (Chromium + axe-core).
 test: install chromium

@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .invitations.views import bp as invitations_bp
     from .invitations.views import organize_bp as invitations_organize_bp
     from .live.views import bp as live_bp
+    from .livestate.views import bp as livestate_bp
     from .moderation.flag_views import bp as flags_bp
     from .moderation.people import bp as people_bp
     from .moderation.views import bp as moderation_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(flags_bp)
     app.register_blueprint(seo_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(livestate_bp)
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -14,9 +14,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info
 
 from .config import DEFAULT_HOST, DEFAULT_PORT
-
-# Seconds `run` waits, after Ctrl-C, for the worker to finish the message in hand.
-WORKER_STOP_TIMEOUT = 30.0
+from .serve import WORKER_STOP_TIMEOUT, serve_command, start_mail_worker
 
 
 def register_commands(app: Flask) -> None:
@@ -33,6 +31,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(check_command)
+    app.cli.add_command(serve_command)
 
 
 def _create_app():
@@ -87,7 +86,7 @@ def run_command(
     app = info.load_app()
     click.echo(f" * Links in mails point at {app.config['BASE_URL']}")
     stop = threading.Event()
-    thread = _start_worker(app, interval, stop) if worker else None
+    thread = start_mail_worker(app, interval, stop) if worker else None
     previous = _sigterm_interrupts()
     try:
         run_simple(host, port, app, use_reloader=False, use_debugger=app.debug, threaded=True)
@@ -98,19 +97,6 @@ def run_command(
         stop.set()
         if thread is not None:
             thread.join(WORKER_STOP_TIMEOUT)
-
-
-def _start_worker(app: Flask, interval: float, stop: threading.Event) -> threading.Thread:
-    from .mail.cli import deliver_loop
-    from .mail.delivery import new_worker_id
-
-    def work() -> None:
-        with app.app_context():
-            deliver_loop(interval, 100, new_worker_id(), stop)
-
-    thread = threading.Thread(target=work, name="mail-worker", daemon=True)
-    thread.start()
-    return thread
 
 
 def _sigterm_interrupts():

@@ -135,6 +135,20 @@ def build_config(instance_path: Path) -> dict:
         "RATELIMIT_JOIN_WRONG_CODES": os.environ.get(
             "RATELIMIT_JOIN_WRONG_CODES", "20 per 10 minutes"
         ),
+        # Live state (livestate/): how a change reaches streams in other processes ("auto":
+        # LISTEN/NOTIFY on PostgreSQL, else Redis pub/sub when REDIS_URL is set, else a version
+        # poll), and the streams' timing. LIVE_MAX_STREAMS per process; `serve` sets it from
+        # its threads so that streams never take the threads pages and votes need.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "LIVE_FANOUT": os.environ.get("LIVE_FANOUT", "auto"),
+        "LIVE_POLL_SECONDS": 0.25,
+        "LIVE_SAFETY_POLL_SECONDS": 5,
+        "LIVE_HUB_IDLE_SECONDS": 60,  # the listener's connection closes after this idle time
+        "LIVE_STREAM_SECONDS": 300,
+        "LIVE_HEARTBEAT_SECONDS": 15,
+        "LIVE_MIN_INTERVAL_SECONDS": float(os.environ.get("LIVE_MIN_INTERVAL_SECONDS", "0.2")),
+        "LIVE_RETRY_MS": 2000,
+        "LIVE_MAX_STREAMS": _int("LIVE_MAX_STREAMS", 1000),
         # Spam defence on public forms, without CAPTCHAs or third parties.
         "FORM_MIN_FILL_SECONDS": 3,
         # This many open flags hide an idea or comment until a moderator decides.

@@ -7,6 +7,7 @@ from .events.models import Event, event_theme  # noqa: F401
 from .ideas.models import Idea  # noqa: F401
 from .invitations.models import InvitationRun  # noqa: F401
 from .live.models import LiveCard, LiveParticipant, LiveSession  # noqa: F401
+from .livestate.models import EventLiveState  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .moderation.models import Flag, IdeaOutcome, RejectionTemplate  # noqa: F401
 from .privacy.models import ConsentRecord, ConsentText  # noqa: F401

@@ -343,5 +343,9 @@ def change_phase(
         )
     event.phase = target
     db.session.flush()
+    # Imported here: the live state reads events (cycle events <-> livestate).
+    from ..livestate.services import touch
+
+    touch(event.id)
     log_action(actor, "event.phase", event, str(target))
     return target

@@ -164,6 +164,7 @@ def submit_idea(
     )
     db.session.add(idea)
     db.session.flush()
+    _touch(idea.event_id)
     return idea
 
 
@@ -215,15 +216,26 @@ def edit_idea(
     if new_body != idea.body:
         idea.body = new_body
         idea.body_html = str(clean_html(new_body))
+    old_event_id = idea.event_id
     idea.title = new_title
     idea.theme = new_theme
     idea.event = new_event
     if note:
         idea.moderation_note = note
     db.session.flush()
+    for event_id in {old_event_id, idea.event_id}:
+        _touch(event_id)
     if moderator and (note or idea.author_id != getattr(actor, "id", None)):
         log_action(actor, "idea.edit", idea, note)
     return idea
+
+
+def _touch(event_id: int | None) -> None:
+    """The event's wall changes with this idea."""
+    # Imported here: the live state reads ideas (cycle ideas <-> livestate).
+    from ..livestate.services import touch
+
+    touch(event_id)
 
 
 def _transition(
@@ -244,6 +256,7 @@ def _transition(
     db.session.refresh(idea)
     if result.rowcount != 1:
         raise InvalidTransition(_("Das ist im aktuellen Zustand der Idee nicht möglich."))
+    _touch(idea.event_id)
 
 
 def _mail_author(moderator, idea: Idea, template: str, **context) -> None:

@@ -17,6 +17,7 @@ from ..comments.models import Comment, CommentStatus
 from ..database import utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..livestate.services import touch
 from ..mail.models import OutboxMessage
 from ..mail.services import queue_mail
 from ..permissions import Role, can_moderate, roles_from
@@ -86,6 +87,8 @@ def _set_status(obj, *, hidden: bool) -> None:
     else:
         obj.status = CommentStatus.HIDDEN if hidden else CommentStatus.PUBLISHED
     db.session.flush()
+    if isinstance(obj, Idea):
+        touch(obj.event_id)
 
 
 def decide_flags(moderator, obj: Idea | Comment, *, upheld: bool) -> int:

@@ -408,6 +408,12 @@ _none(
     "öffentliche Angaben zu einer Veranstaltung, von Organisator*innen in ihrer Rolle geschrieben",
 )
 _none("event_theme", "event_id theme_id", "welche Themen eine Veranstaltung behandelt")
+_none(
+    "event_live_state",
+    "event_id version wall_mode numbers_hidden timer_ends_at updated_at",
+    "Zustand der Projektionswand einer Veranstaltung (Änderungszähler, Ansicht, Timer), "
+    "ohne Bezug zu Personen",
+)
 _none("idea", "id", _ROW_NUMBER)
 _none(
     "idea",

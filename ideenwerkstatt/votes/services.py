@@ -168,6 +168,14 @@ def _used_dots(voter, event_id: int) -> int:
     )
 
 
+def touch(event_id: int | None) -> None:
+    """The event's live version goes up with the vote."""
+    # Imported here: the live state reads ideas and votes (cycle votes <-> livestate).
+    from ..livestate.services import touch as touch_live
+
+    touch_live(event_id)
+
+
 def _add_to_count(idea: Idea, delta: int) -> int:
     new_count = db.session.execute(
         update(ideas)
@@ -209,6 +217,7 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
         inserted = _insert_row(voter, idea, 1)
         if inserted:
             _add_to_count(idea, 1)
+            touch(idea.event_id)
             return vote_state(voter, idea, changed=True, weight=1)
         return vote_state(voter, idea)
 
@@ -243,6 +252,7 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
             .values(weight=votes.c.weight + dots, updated_at=utcnow())
         )
     _add_to_count(idea, dots)
+    touch(idea.event_id)  # last: its row lock is then held only until the commit
     return vote_state(voter, idea, changed=True)
 
 
@@ -259,6 +269,7 @@ def retract_vote(voter, idea: Idea) -> VoteState:
     ).scalar_one_or_none()
     if weight:
         _add_to_count(idea, -weight)
+        touch(idea.event_id)
     return vote_state(voter, idea, changed=bool(weight), weight=0)
 
 

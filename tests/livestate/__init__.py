@@ -1,0 +1,1 @@
+"""Live state: versions, live.json, the stream, the fan-out across processes, the wall."""
