@@ -61,6 +61,9 @@ def format_violations(violations: list[dict]) -> str:
 def assert_no_axe_violations(page, context: str | None = None) -> None:
     """Fail with a readable list (rule, impact, help, selectors) when axe-core finds any WCAG
     2.1 AA or best-practice violation on the page as it is now."""
+    # A click on a link only waits for the next page to start loading: axe must not run on a
+    # document that is being replaced (under load it finds no documentElement).
+    page.wait_for_load_state("load")
     violations = axe_violations(page, context)
     if violations:
         pytest.fail(
