@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from ..accounts.models import UNUSABLE_PASSWORD, User
 from ..accounts.services import clean_display_name, end_all_login_sessions
+from ..auditlog import log_action
 from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
@@ -89,6 +90,15 @@ class NotAllowed(LiveError, PermissionDenied):
     default_message = _l("Das dürfen Sie hier nicht.")
 
 
+def _touch(event_id: int) -> None:
+    """Tell the wall that something it shows changed (participants, the join code)."""
+    # Imported here: the live state shows the evening's join code and count
+    # (cycle live <-> livestate).
+    from ..livestate.services import touch
+
+    touch(event_id)
+
+
 # --- codes ---------------------------------------------------------------------------------
 
 
@@ -149,12 +159,49 @@ def update_session(
     the event page and invitations carry the join link. Those who joined stay in when
     joining closes. Raises NotAllowed unless `actor` organizes."""
     session = ensure_session(actor, event)
+    was_open = session.is_open
+    changes = []
+    if session.is_open != bool(is_open):
+        changes.append("open" if is_open else "closed")
+    if session.joining_open != bool(joining_open):
+        changes.append("joining open" if joining_open else "joining closed")
+    if session.join_mode != JoinMode(join_mode):
+        changes.append(f"mode {JoinMode(join_mode)}")
     session.is_open = bool(is_open)
     session.joining_open = bool(joining_open)
     session.join_mode = JoinMode(join_mode)
     session.announce_link = bool(announce_link)
     db.session.flush()
+    if changes:
+        log_action(actor, "live.session", event, ", ".join(changes))
+    if was_open and not session.is_open:
+        _freeze_wall(actor, event)
+    _touch(event.id)
     return session
+
+
+def set_joining(actor, event: Event, joining_open: bool) -> LiveSession:
+    """Open or close joining during the evening (those already in stay in). Moderators and
+    organizers; logged. Raises NotAllowed."""
+    if not can_moderate(actor):
+        raise NotAllowed()
+    session = session_of(event)
+    if session is None:
+        raise LiveError(_l("Für diese Veranstaltung gibt es keinen Werkstatt-Abend."))
+    session.joining_open = bool(joining_open)
+    db.session.flush()
+    log_action(actor, "live.joining", event, "open" if joining_open else "closed")
+    _touch(event.id)
+    return session
+
+
+def _freeze_wall(actor, event: Event) -> None:
+    """The evening ended: the wall shows the results (and the numbers) from now on."""
+    # Imported here: the live state shows the evening's join code and count
+    # (cycle live <-> livestate).
+    from ..livestate.services import show_results
+
+    show_results(actor, event)
 
 
 def regenerate_code(actor, event: Event) -> LiveSession:
@@ -163,6 +210,8 @@ def regenerate_code(actor, event: Event) -> LiveSession:
     session = ensure_session(actor, event)
     session.join_code = _unused_join_code()
     db.session.flush()
+    log_action(actor, "live.code", event)
+    _touch(event.id)
     return session
 
 
@@ -301,6 +350,7 @@ def join(
     if signed_in:
         _record_join_consent(viewer, locale)
         _link(viewer, event)
+        _touch(event.id)
         return JoinResult(viewer, sign_in=False)
 
     card = target.card
@@ -313,6 +363,7 @@ def join(
             if display_name:
                 participant.display_name = display_name
             db.session.flush()
+            _touch(event.id)
             return JoinResult(participant, sign_in=True)
     if card is not None and not _use_card(card):
         raise CardUsed()
@@ -335,6 +386,7 @@ def join(
     _record_join_consent(participant, locale)
     participant._live_event_id = event.id
     db.session.flush()
+    _touch(event.id)
     return JoinResult(participant, sign_in=True)
 
 
@@ -395,6 +447,7 @@ def reissue_card(actor, card: LiveCard) -> LiveCard:
             end_all_login_sessions(participant)
     card.used_at = None
     db.session.flush()
+    log_action(actor, "live.card_reissue", card, str(card.number))
     return card
 
 
@@ -421,6 +474,7 @@ def withdraw(user: User, event: Event, *, keep_ideas: bool) -> None:
     row = participation_of(user, event)
     if row is None:
         raise NotAllowed()
+    _touch(event.id)
     if Role(user.role) is Role.PARTICIPANT:
         delete_account(user, keep_contributions=keep_ideas)
         return

@@ -69,6 +69,8 @@ GUEST_ENDPOINTS = frozenset(
         "accounts.logout",
         "accounts.confirm",  # a guest turning into an account follows the mailed link
         "summaries.show",
+        "livestate.live_json",  # the phone page follows the evening's state
+        "livestate.stream",
     }
 )
 

@@ -36,6 +36,7 @@ from ..database import commit, utcnow
 from ..events.models import Event, Phase
 from ..events.services import event_by_slug
 from ..extensions import db
+from ..live.presentation import qr_svg
 from ..permissions import Role, can_moderate, require_role
 from . import services
 from .hub import hub_for
@@ -47,8 +48,9 @@ bp = Blueprint("livestate", __name__)
 def _viewer() -> services.Viewer:
     """Staff see the counts even while they are hidden, except where they ask for the room's
     view (`?audience=public`: the wall, projected to everyone)."""
-    staff = can_moderate(current_user) and request.args.get("audience") != "public"
-    return services.Viewer(staff=staff, locale=str(get_locale()))
+    moderator = can_moderate(current_user)
+    staff = moderator and request.args.get("audience") != "public"
+    return services.Viewer(staff=staff, locale=str(get_locale()), join=moderator)
 
 
 def _live_headers(response: Response, etag: str | None = None) -> Response:
@@ -186,10 +188,15 @@ def wall(slug: str):
     event = _staff_event(slug)
     # The wall shows what the room may see: no counts while they are hidden.
     now = utcnow()
-    state = services.live_state(event.id, services.Viewer.public(str(get_locale())), now=now)
+    viewer = services.Viewer.public(str(get_locale()), join=True)
+    state = services.live_state(event.id, viewer, now=now)
     ends = services.current_settings(event.id).timer_ends_at
     timer_left = max(0, int((ends - now).total_seconds())) if ends else 0
-    return render_template("livestate/wall.html", event=event, state=state, timer_left=timer_left)
+    evening = state["evening"]
+    qr = qr_svg(evening["url"]) if "url" in evening else None
+    return render_template(
+        "livestate/wall.html", event=event, state=state, timer_left=timer_left, qr=qr
+    )
 
 
 # --- the moderators' controls -----------------------------------------------------------
