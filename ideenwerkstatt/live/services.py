@@ -7,6 +7,8 @@ Plain functions with an explicit actor; they never touch the request and only fl
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -213,6 +215,42 @@ def regenerate_code(actor, event: Event) -> LiveSession:
     log_action(actor, "live.code", event)
     _touch(event.id)
     return session
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_wall_key(actor, event: Event) -> str:
+    """A new secret wall link for the projector's laptop (the old one stops working at once);
+    returns the secret, which is shown once: only its SHA-256 is stored. Organizers only;
+    logged. Raises NotAllowed."""
+    session = ensure_session(actor, event)
+    key = secrets.token_urlsafe(32)
+    session.wall_key_hash = _key_hash(key)
+    db.session.flush()
+    log_action(actor, "live.wall_link", event, "new")
+    return key
+
+
+def revoke_wall_key(actor, event: Event) -> None:
+    """The wall link stops working (a wall open with it gets no new state). Organizers
+    only; logged. Raises NotAllowed."""
+    session = ensure_session(actor, event)
+    session.wall_key_hash = None
+    db.session.flush()
+    log_action(actor, "live.wall_link", event, "revoked")
+    _touch(event.id)
+
+
+def wall_key_valid(event_id: int, key: str | None) -> bool:
+    """Whether `key` is the event's current wall link secret (compared in constant time)."""
+    if not key:
+        return False
+    stored = db.session.scalar(
+        select(LiveSession.wall_key_hash).where(LiveSession.event_id == event_id)
+    )
+    return stored is not None and hmac.compare_digest(stored, _key_hash(key))
 
 
 def participant_count(event: Event) -> int:

@@ -123,8 +123,15 @@ def organize(event_id: int):
         flash(_("Die Einstellungen des Abends sind gespeichert."), "success")
         return redirect(url_for(".organize", event_id=event.id))
     status = 422 if form.is_submitted() else 200
+    # A new wall link is shown once, right after it was made (only its hash is stored).
+    wall_key = session.pop(_wall_link_key(event.id), None) if request.method == "GET" else None
     return render_template(
         "live/organize.html",
+        wall_link=(
+            url_for("livestate.wall", slug=event.slug, key=wall_key, _external=True)
+            if wall_key
+            else None
+        ),
         event=event,
         live=live,
         form=form,
@@ -149,6 +156,39 @@ def regenerate(event_id: int):
         commit()
         flash(_("Der neue Code lautet %(code)s.", code=live.join_code), "success")
     return redirect(url_for(".organize", event_id=event.id))
+
+
+def _wall_link_key(event_id: int) -> str:
+    return f"wall_link_{event_id}"
+
+
+@bp.post("/organize/events/<int:event_id>/live/wall-link")
+def wall_link(event_id: int):
+    """A new secret wall link (the old one stops working), shown once on the next page."""
+    event, refusal = _event_for_staff(event_id)
+    if refusal is not None:
+        return refusal
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    key = services.new_wall_key(current_user, event)
+    commit()
+    session[_wall_link_key(event.id)] = key
+    flash(_("Der neue Link zur Wand ist erstellt; ein alter Link gilt nicht mehr."), "success")
+    return redirect(url_for(".organize", event_id=event.id) + "#wall-link-heading")
+
+
+@bp.post("/organize/events/<int:event_id>/live/wall-link/revoke")
+def revoke_wall_link(event_id: int):
+    """The wall link stops working."""
+    event, refusal = _event_for_staff(event_id)
+    if refusal is not None:
+        return refusal
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.revoke_wall_key(current_user, event)
+    commit()
+    flash(_("Der Link zur Wand gilt nicht mehr."), "success")
+    return redirect(url_for(".organize", event_id=event.id) + "#wall-link-heading")
 
 
 @bp.get("/organize/events/<int:event_id>/cards.pdf")

@@ -37,6 +37,7 @@ from ..events.models import Event, Phase
 from ..events.services import event_by_slug
 from ..extensions import db
 from ..live.presentation import qr_svg
+from ..live.services import wall_key_valid
 from ..permissions import Role, can_moderate, require_role
 from . import services
 from .hub import hub_for
@@ -45,12 +46,25 @@ from .models import WallMode
 bp = Blueprint("livestate", __name__)
 
 
-def _viewer() -> services.Viewer:
+def _wall_key(event_id: int) -> bool:
+    """Whether the request carries the event's secret wall link (`?key=`); a key that is
+    not (or no longer) the event's is refused with 403."""
+    key = request.args.get("key")
+    if key is None:
+        return False
+    if not wall_key_valid(event_id, key):
+        abort(403)
+    return True
+
+
+def _viewer(event_id: int) -> services.Viewer:
     """Staff see the counts even while they are hidden, except where they ask for the room's
-    view (`?audience=public`: the wall, projected to everyone)."""
+    view (`?audience=public`: the wall, projected to everyone). The join code: staff and the
+    wall opened with its secret link."""
     moderator = can_moderate(current_user)
     staff = moderator and request.args.get("audience") != "public"
-    return services.Viewer(staff=staff, locale=str(get_locale()), join=moderator)
+    join = _wall_key(event_id) or moderator
+    return services.Viewer(staff=staff, locale=str(get_locale()), join=join)
 
 
 def _live_headers(response: Response, etag: str | None = None) -> Response:
@@ -68,7 +82,7 @@ def live_json(slug: str):
     if found is None:
         abort(404)
     event_id, version = found
-    viewer = _viewer()
+    viewer = _viewer(event_id)
     etag = services.etag_for(event_id, version, viewer)
     if etag in request.if_none_match:
         return _live_headers(Response(status=304), etag)
@@ -100,7 +114,7 @@ def stream(slug: str):
     if found is None:
         abort(404)
     event_id, _version = found
-    viewer = _viewer()
+    viewer = _viewer(event_id)
     seen = _last_event_id()
     app = current_app._get_current_object()
     config = app.config
@@ -181,11 +195,26 @@ def _staff_event(slug: str) -> Event:
 
 
 @bp.get("/events/<slug>/wall")
-@require_role(Role.MODERATOR)
 def wall(slug: str):
-    """The projector wall: moderators and organizers signed in (the secret wall link comes
-    with the live session)."""
-    event = _staff_event(slug)
+    """The projector wall: moderators and organizers signed in, or anyone with the event's
+    secret wall link (`?key=`, for the projector's laptop; 403 once revoked)."""
+    key = request.args.get("key")
+    if key is None:
+        return _staff_wall(slug)
+    event = event_by_slug(slug, current_user)
+    if event is None or event.phase == Phase.DRAFT:
+        abort(404)
+    if not wall_key_valid(event.id, key):
+        abort(403)
+    return _wall(event, key)
+
+
+@require_role(Role.MODERATOR)
+def _staff_wall(slug: str):
+    return _wall(_staff_event(slug), None)
+
+
+def _wall(event: Event, key: str | None):
     # The wall shows what the room may see: no counts while they are hidden.
     now = utcnow()
     viewer = services.Viewer.public(str(get_locale()), join=True)
@@ -195,7 +224,7 @@ def wall(slug: str):
     evening = state["evening"]
     qr = qr_svg(evening["url"]) if "url" in evening else None
     return render_template(
-        "livestate/wall.html", event=event, state=state, timer_left=timer_left, qr=qr
+        "livestate/wall.html", event=event, state=state, timer_left=timer_left, qr=qr, key=key
     )
 
 
