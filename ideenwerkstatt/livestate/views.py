@@ -1,5 +1,5 @@
-"""Live state over HTTP: `live.json` (conditional GET), the Server-Sent Events stream, the
-projector wall and the moderators' wall controls.
+"""Live state over HTTP: `live.json` (conditional GET), the Server-Sent Events stream and
+the projector wall (the moderators' live console is moderation/live_views.py).
 
 Serving model (see `ideenwerkstatt serve`): gunicorn's `gthread` workers. A stream is one
 thread sleeping on its process's hub (hub.py) and holds no database connection; each process
@@ -17,22 +17,14 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
 
-from ..database import commit, utcnow
+from ..database import utcnow
 from ..events.models import Event, Phase
 from ..events.services import event_by_slug
 from ..extensions import db
@@ -41,7 +33,6 @@ from ..live.services import wall_key_valid
 from ..permissions import Role, can_moderate, require_role
 from . import services
 from .hub import hub_for
-from .models import WallMode
 
 bp = Blueprint("livestate", __name__)
 
@@ -226,114 +217,3 @@ def _wall(event: Event, key: str | None):
     return render_template(
         "livestate/wall.html", event=event, state=state, timer_left=timer_left, qr=qr, key=key
     )
-
-
-# --- the moderators' controls -----------------------------------------------------------
-
-
-class ModeForm(FlaskForm):
-    mode = RadioField(
-        _l("Ansicht auf der Wand"),
-        choices=[
-            SelectChoice(WallMode.IDEAS.value, _l("Ideen")),
-            SelectChoice(WallMode.VOTING.value, _l("Abstimmung")),
-            SelectChoice(WallMode.RESULTS.value, _l("Ergebnis")),
-        ],
-        validators=[InputRequired(message=_l("Bitte wählen Sie eine Ansicht."))],
-    )
-
-
-class NumbersForm(FlaskForm):
-    hidden = HiddenField()
-
-
-class TimerForm(FlaskForm):
-    minutes = IntegerField(
-        _l("Minuten"),
-        validators=[
-            InputRequired(message=_l("Bitte geben Sie die Minuten an.")),
-            NumberRange(
-                min=1,
-                max=services.TIMER_MAX_MINUTES,
-                message=_l("Bitte 1 bis %(max)d Minuten angeben."),
-            ),
-        ],
-    )
-
-
-class StopForm(FlaskForm):
-    pass
-
-
-def _console(event: Event, status: int = 200, **forms):
-    settings = services.current_settings(event.id)
-    forms.setdefault("mode_form", ModeForm(formdata=None, mode=settings.wall_mode.value))
-    forms.setdefault("numbers_form", NumbersForm(formdata=None))
-    forms.setdefault("timer_form", TimerForm(formdata=None, minutes=5))
-    forms.setdefault("stop_form", StopForm(formdata=None))
-    return (
-        render_template("livestate/console.html", event=event, settings=settings, **forms),
-        status,
-    )
-
-
-@bp.get("/moderation/events/<slug>/live")
-@require_role(Role.MODERATOR)
-def console(slug: str):
-    """The wall's controls (the full live console joins them later)."""
-    return _console(_staff_event(slug))
-
-
-def _done(event: Event, message: str):
-    commit()
-    flash(message, "success")
-    return redirect(url_for("livestate.console", slug=event.slug))
-
-
-@bp.post("/moderation/events/<slug>/live/mode")
-@require_role(Role.MODERATOR)
-def set_mode(slug: str):
-    event = _staff_event(slug)
-    form = ModeForm()
-    if not form.validate():
-        return _console(event, 422, mode_form=form)
-    services.set_wall_mode(current_user, event, form.mode.data)
-    return _done(event, _("Die Ansicht der Wand wurde geändert."))
-
-
-@bp.post("/moderation/events/<slug>/live/numbers")
-@require_role(Role.MODERATOR)
-def set_numbers(slug: str):
-    event = _staff_event(slug)
-    form = NumbersForm()
-    if not form.validate() or form.hidden.data not in ("1", "0"):
-        abort(400)
-    hidden = form.hidden.data == "1"
-    services.set_numbers_hidden(current_user, event, hidden)
-    return _done(
-        event,
-        _("Die Zahlen sind jetzt verborgen.") if hidden else _("Die Zahlen sind jetzt sichtbar."),
-    )
-
-
-@bp.post("/moderation/events/<slug>/live/timer/<action>")
-@require_role(Role.MODERATOR)
-def timer(slug: str, action: str):
-    event = _staff_event(slug)
-    if action == "stop":
-        if not StopForm().validate():
-            abort(400)
-        services.stop_timer(current_user, event)
-        return _done(event, _("Der Timer wurde angehalten."))
-    if action not in ("start", "extend"):
-        abort(404)
-    form = TimerForm()
-    if not form.validate():
-        return _console(event, 422, timer_form=form)
-    change = services.start_timer if action == "start" else services.extend_timer
-    try:
-        change(current_user, event, form.minutes.data)
-    except services.LiveStateError as error:
-        form.minutes.errors = [error.message]
-        return _console(event, 422, timer_form=form)
-    return _done(event, _("Der Timer läuft."))
