@@ -156,10 +156,13 @@ def update_session(
     joining_open: bool,
     join_mode: JoinMode,
     announce_link: bool,
+    publish_at_once: bool | None = None,
 ) -> LiveSession:
     """Switch the evening on or off, open or close joining, choose the join mode and whether
-    the event page and invitations carry the join link. Those who joined stay in when
-    joining closes. Raises NotAllowed unless `actor` organizes."""
+    the event page and invitations carry the join link, and whether ideas from phones are
+    published at once while the evening is on (`publish_at_once`; None: unchanged). Those who
+    joined stay in when joining closes. Switching the evening off leaves the wall on the
+    results. Raises NotAllowed unless `actor` organizes."""
     session = ensure_session(actor, event)
     was_open = session.is_open
     changes = []
@@ -169,6 +172,9 @@ def update_session(
         changes.append("joining open" if joining_open else "joining closed")
     if session.join_mode != JoinMode(join_mode):
         changes.append(f"mode {JoinMode(join_mode)}")
+    if publish_at_once is not None and session.publish_at_once != bool(publish_at_once):
+        changes.append("publish at once" if publish_at_once else "moderate first")
+        session.publish_at_once = bool(publish_at_once)
     session.is_open = bool(is_open)
     session.joining_open = bool(joining_open)
     session.join_mode = JoinMode(join_mode)
@@ -251,6 +257,13 @@ def wall_key_valid(event_id: int, key: str | None) -> bool:
         select(LiveSession.wall_key_hash).where(LiveSession.event_id == event_id)
     )
     return stored is not None and hmac.compare_digest(stored, _key_hash(key))
+
+
+def publishes_at_once(event: Event) -> bool:
+    """Whether an idea from a phone is published at once now: the event chose
+    post-moderation and its evening is switched on (otherwise ideas wait in the queue)."""
+    session = session_of(event)
+    return bool(session is not None and session.is_open and session.publish_at_once)
 
 
 def participant_count(event: Event) -> int:

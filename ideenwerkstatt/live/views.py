@@ -118,6 +118,7 @@ def organize(event_id: int):
             joining_open=form.joining_open.data,
             join_mode=JoinMode(form.join_mode.data),
             announce_link=form.announce_link.data,
+            publish_at_once=form.publish_at_once.data,
         )
         commit()
         flash(_("Die Einstellungen des Abends sind gespeichert."), "success")
@@ -374,6 +375,7 @@ def submit(slug: str):
     form.theme.choices = presentation.theme_choices(event)
     if form.validate_on_submit():
         theme = presentation.theme_by_id(form.theme.data)
+        at_once = services.publishes_at_once(event)
         try:
             submit_idea(
                 current_user._get_current_object(),
@@ -382,6 +384,7 @@ def submit(slug: str):
                 form.body.data,
                 event=event,
                 body_optional=True,
+                publish=at_once,
             )
         except IdeaError as error:
             db.session.rollback()
@@ -389,7 +392,10 @@ def submit(slug: str):
             field.errors = [*field.errors, error.message]
         else:
             commit()
-            flash(_("Danke! Ihre Idee ist bei der Moderation und erscheint nach der Freigabe."))
+            if at_once:
+                flash(_("Danke! Ihre Idee ist jetzt für alle sichtbar."))
+            else:
+                flash(_("Danke! Ihre Idee ist bei der Moderation und erscheint nach der Freigabe."))
             return redirect(url_for(".phone", slug=event.slug) + "#my-ideas")
     return _render_phone(event, form, 422)
 
