@@ -169,6 +169,8 @@ def submit_idea(
     db.session.flush()
     if publish and not from_paper_card:
         log_action(author, "idea.publish_at_once", idea, "post-moderation")
+    if from_paper_card:
+        log_action(actor, "idea.paper_card", idea, "entered")
     _touch(idea.event_id)
     return idea
 

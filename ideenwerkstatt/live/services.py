@@ -460,6 +460,8 @@ def ensure_cards(actor, event: Event, n: int) -> list[LiveCard]:
         )
     )
     have = {card.number for card in cards}
+    if len(have) < n:
+        log_action(actor, "live.cards", event, f"{n - len(have)} new, {n} in all")
     taken = set(db.session.scalars(select(LiveCard.code)))
     for number in range(1, n + 1):
         if number in have:
