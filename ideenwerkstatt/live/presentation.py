@@ -106,7 +106,14 @@ def phone_state(user, event: Event) -> dict:
         )
     budget = _budget(event)
     live = services.session_of(event)
+    # Imported here: the live state shows the evening's join code and count
+    # (cycle live <-> livestate).
+    from ..livestate.services import current_settings
+
+    settings = current_settings(event.id)
     return {
+        "timer_ends_at": settings.timer_ends_at,
+        "version": settings.version,
         "ideas": ideas,
         "weights": weights,
         "budget": budget,

@@ -3,6 +3,8 @@ the phone page, and the guest's own data. Thin views over live.services."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +22,7 @@ from flask_login import current_user, login_user
 
 from ..accounts import services as accounts
 from ..accounts.services import AccountError
-from ..database import commit, writing
+from ..database import commit, utcnow, writing
 from ..events import services as events
 from ..extensions import db, limiter, login_manager
 from ..i18n import LOCALE_SESSION_KEY
@@ -361,7 +363,19 @@ def phone(slug: str):
 def _render_phone(event, form, status: int = 200):
     form.theme.choices = presentation.theme_choices(event)
     state = presentation.phone_state(current_user, event)
-    return render_template("live/phone.html", event=event, form=form, **state), status
+    ends = state["timer_ends_at"]
+    return render_template(
+        "live/phone.html",
+        event=event,
+        form=form,
+        now_iso=_iso(utcnow()),
+        timer_ends_iso=_iso(ends) if ends else None,
+        **state,
+    ), status
+
+
+def _iso(value) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @bp.post("/events/<slug>/live/ideas")
