@@ -113,6 +113,8 @@ def phone_state(user, event: Event) -> dict:
     settings = current_settings(event.id)
     return {
         "timer_ends_at": settings.timer_ends_at,
+        # Hidden by the moderators: the room sees no counts until they are revealed.
+        "numbers_hidden": settings.numbers_hidden,
         "version": settings.version,
         "ideas": ideas,
         "weights": weights,
