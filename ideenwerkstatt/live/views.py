@@ -368,7 +368,8 @@ def _render_phone(event, form, status: int = 200):
         "live/phone.html",
         event=event,
         form=form,
-        now_iso=_iso(utcnow()),
+        # The server's clock for the countdown, to the millisecond (see live_timer.js).
+        now_iso=utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         timer_ends_iso=_iso(ends) if ends else None,
         **state,
     ), status

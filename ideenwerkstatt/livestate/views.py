@@ -215,5 +215,13 @@ def _wall(event: Event, key: str | None):
     evening = state["evening"]
     qr = qr_svg(evening["url"]) if "url" in evening else None
     return render_template(
-        "livestate/wall.html", event=event, state=state, timer_left=timer_left, qr=qr, key=key
+        "livestate/wall.html",
+        event=event,
+        state=state,
+        timer_left=timer_left,
+        qr=qr,
+        key=key,
+        # The server's clock for the countdown, fresh for this request (the state may be
+        # rendered earlier) and to the millisecond, so that wall and phones agree.
+        now_ms=now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     )

@@ -20,8 +20,13 @@
     if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
   });
 
-  if (window.location.hash === "#queue") {
+  /* After the page has loaded: the browser's own scrolling to #queue would take the focus
+     away again. */
+  function focusFirst() {
     var first = queue.querySelector(".live-queue-item");
     if (first) { first.focus(); }
+  }
+  if (window.location.hash === "#queue") {
+    window.addEventListener("load", function () { window.setTimeout(focusFirst, 0); });
   }
 })();

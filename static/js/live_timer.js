@@ -1,6 +1,7 @@
 /* The phone page's countdown: the end comes from the server (live.json's timer_ends_at,
-   with the server's clock in `now`, so a phone whose clock is off still agrees with the
-   wall). Follows live.json every 2 seconds with a conditional GET, so a timer started,
+   with the server's clock taken from the page, rendered for this request to the
+   millisecond, so a phone whose clock is off still agrees with the wall; a state's own `now`
+   is when it was rendered, possibly for an earlier request, so it is not used). Follows live.json every 2 seconds with a conditional GET, so a timer started,
    extended or stopped later shows here too. Without this script the end is a plain time. */
 (function () {
   "use strict";
@@ -32,7 +33,6 @@
       })
       .then(function (state) {
         if (!state) { return; }
-        if (state.now) { offset = Date.parse(state.now) - Date.now(); }
         endsAt = state.timer_ends_at ? Date.parse(state.timer_ends_at) : null;
         tick();
       })

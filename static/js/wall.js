@@ -171,7 +171,8 @@
   function apply(state) {
     if (!state || typeof state.version !== "number") { return; }
     applyEvening(state.evening);
-    if (state.now) { clockOffset = Date.parse(state.now) - Date.now(); }
+    /* The clock offset comes from the page (rendered for this request, to the millisecond):
+       a state's `now` is the moment it was rendered, and a state may come from the cache. */
     endsAt = state.timer_ends_at ? Date.parse(state.timer_ends_at) : null;
     tick();
     if (state.version === version && state.wall_mode === mode) { return; }

@@ -36,6 +36,7 @@ def evening(live_server):
         first = make_idea(theme=theme, event=event, title="Bäume in der Hauptstraße")
         second = make_idea(theme=theme, event=event, title="Trinkbrunnen am Markt")
         waiting = make_idea(theme=theme, event=event, title="Sitzbänke am Ufer", status="pending")
+        make_idea(theme=theme, event=event, title="Mehr Parkplätze", status="pending")
         session = make_live_session(event)
         organizer = make_user(role="organizer")
         livestate.set_wall_mode(organizer, event, "voting")
@@ -142,10 +143,17 @@ def test_hidden_numbers_and_an_approval_by_keyboard_in_the_console(new_page, liv
     # The console by keyboard alone: Tab to the waiting idea, "a" approves it.
     console.reload()
     tab_to(console, ".live-queue-item", limit=60)
+    assert console.evaluate("document.activeElement.matches('.live-queue-item')")
     assert "Sitzbänke am Ufer" in console.evaluate("document.activeElement.textContent")
     with console.expect_navigation():
         console.keyboard.press("a")
     assert "Freigegeben: Sitzbänke am Ufer" in console.locator("#flash-messages").inner_text()
+    # Back at the queue, the next idea has the focus: "r" rejects it with the chosen reason.
+    console.wait_for_function("document.activeElement.matches('.live-queue-item')")
+    assert "Mehr Parkplätze" in console.evaluate("document.activeElement.textContent")
+    with console.expect_navigation():
+        console.keyboard.press("r")
+    assert "Abgelehnt: Mehr Parkplätze" in console.locator("#flash-messages").inner_text()
     assert console.locator(".live-queue-item").count() == 0
     bar(wall, evening["waiting"]).wait_for(timeout=2_000)
     assert "Stimme" not in wall.locator("#wall-content").inner_text()
