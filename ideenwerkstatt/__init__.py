@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .live.views import bp as live_bp
     from .livestate.views import bp as livestate_bp
     from .moderation.flag_views import bp as flags_bp
+    from .moderation.live_views import bp as live_console_bp
     from .moderation.people import bp as people_bp
     from .moderation.views import bp as moderation_bp
     from .organize.views import bp as organize_bp
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(flags_bp)
+    app.register_blueprint(live_console_bp)
     app.register_blueprint(seo_bp)
     app.register_blueprint(live_bp)
     app.register_blueprint(livestate_bp)

@@ -344,8 +344,10 @@ def change_phase(
     event.phase = target
     db.session.flush()
     # Imported here: the live state reads events (cycle events <-> livestate).
-    from ..livestate.services import touch
+    from ..livestate.services import show_results, touch
 
     touch(event.id)
     log_action(actor, "event.phase", event, str(target))
+    if target is Phase.CLOSED:
+        show_results(actor, event)  # the evening's wall freezes on the ranking
     return target

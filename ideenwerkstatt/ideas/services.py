@@ -120,6 +120,7 @@ def submit_idea(
     *,
     actor=None,
     body_optional: bool = False,
+    publish: bool = False,
 ) -> Idea:
     """Add an idea. Rules: title 3..120 and body 10..5000 characters, the theme is active,
     the event (optional) is collecting ideas. A citizen's idea starts `pending` until a
@@ -127,6 +128,8 @@ def submit_idea(
     defaults to `author`; the author may then be None), is marked as such and is published
     at once, since a moderator already read it. `body_optional`: the short form of the
     evening's phone page, where a title alone is enough (a body, if given, follows the rules).
+    `publish`: the event's evening is post-moderated (the caller checked the event's setting):
+    the idea is published at once and moderators hide it afterwards if need be; logged.
     A guest of an evening (role participant) submits only for that evening's event.
 
     Raises IdeaNotAllowed (no author, a guest outside their evening, or a paper card by a
@@ -154,16 +157,20 @@ def submit_idea(
         title=clean["title"],
         body=clean["body"],
         body_html=str(clean_html(clean["body"])),
-        status=IdeaStatus.PUBLISHED if from_paper_card else IdeaStatus.PENDING,
+        status=IdeaStatus.PUBLISHED if from_paper_card or publish else IdeaStatus.PENDING,
         from_paper_card=from_paper_card,
         by_evening_guest=is_event_participant(author),
         vote_count=0,
         created_at=now,
         updated_at=now,
-        published_at=now if from_paper_card else None,
+        published_at=now if from_paper_card or publish else None,
     )
     db.session.add(idea)
     db.session.flush()
+    if publish and not from_paper_card:
+        log_action(author, "idea.publish_at_once", idea, "post-moderation")
+    if from_paper_card:
+        log_action(actor, "idea.paper_card", idea, "entered")
     _touch(idea.event_id)
     return idea
 

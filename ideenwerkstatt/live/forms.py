@@ -48,6 +48,9 @@ class LiveSessionForm(FlaskForm):
     announce_link = BooleanField(
         _l("Den Link zum Mitmachen auf der Veranstaltungsseite und in der Einladung zeigen")
     )
+    publish_at_once = BooleanField(
+        _l("Ideen von Handys während des Abends sofort zeigen (die Moderation blendet danach aus)")
+    )
 
 
 class ActionForm(FlaskForm):

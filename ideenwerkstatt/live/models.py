@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -33,6 +33,12 @@ class LiveSession(db.Model):
     join_mode: Mapped[JoinMode] = mapped_column(enum_column(JoinMode), default=JoinMode.OPEN_CODE)
     # Organizer's choice: the event page and the invitation mail carry the join link.
     announce_link: Mapped[bool] = mapped_column(default=False)
+    # The secret wall link for the projector's laptop: only its SHA-256 is stored (the
+    # secret is random, 32 bytes); None when there is no link (never made, or revoked).
+    wall_key_hash: Mapped[str | None] = mapped_column(String(64))
+    # Post-moderation for the evening: ideas from phones are published at once while the
+    # session is open (moderators hide afterwards) instead of waiting in the queue.
+    publish_at_once: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

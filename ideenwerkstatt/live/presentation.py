@@ -106,7 +106,16 @@ def phone_state(user, event: Event) -> dict:
         )
     budget = _budget(event)
     live = services.session_of(event)
+    # Imported here: the live state shows the evening's join code and count
+    # (cycle live <-> livestate).
+    from ..livestate.services import current_settings
+
+    settings = current_settings(event.id)
     return {
+        "timer_ends_at": settings.timer_ends_at,
+        # Hidden by the moderators: the room sees no counts until they are revealed.
+        "numbers_hidden": settings.numbers_hidden,
+        "version": settings.version,
         "ideas": ideas,
         "weights": weights,
         "budget": budget,

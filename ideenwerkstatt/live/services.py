@@ -7,6 +7,8 @@ Plain functions with an explicit actor; they never touch the request and only fl
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from ..accounts.models import UNUSABLE_PASSWORD, User
 from ..accounts.services import clean_display_name, end_all_login_sessions
+from ..auditlog import log_action
 from ..database import utcnow
 from ..events.models import Event
 from ..extensions import db
@@ -89,6 +92,15 @@ class NotAllowed(LiveError, PermissionDenied):
     default_message = _l("Das dürfen Sie hier nicht.")
 
 
+def _touch(event_id: int) -> None:
+    """Tell the wall that something it shows changed (participants, the join code)."""
+    # Imported here: the live state shows the evening's join code and count
+    # (cycle live <-> livestate).
+    from ..livestate.services import touch
+
+    touch(event_id)
+
+
 # --- codes ---------------------------------------------------------------------------------
 
 
@@ -144,17 +156,60 @@ def update_session(
     joining_open: bool,
     join_mode: JoinMode,
     announce_link: bool,
+    publish_at_once: bool | None = None,
 ) -> LiveSession:
     """Switch the evening on or off, open or close joining, choose the join mode and whether
-    the event page and invitations carry the join link. Those who joined stay in when
-    joining closes. Raises NotAllowed unless `actor` organizes."""
+    the event page and invitations carry the join link, and whether ideas from phones are
+    published at once while the evening is on (`publish_at_once`; None: unchanged). Those who
+    joined stay in when joining closes. Switching the evening off leaves the wall on the
+    results. Raises NotAllowed unless `actor` organizes."""
     session = ensure_session(actor, event)
+    was_open = session.is_open
+    changes = []
+    if session.is_open != bool(is_open):
+        changes.append("open" if is_open else "closed")
+    if session.joining_open != bool(joining_open):
+        changes.append("joining open" if joining_open else "joining closed")
+    if session.join_mode != JoinMode(join_mode):
+        changes.append(f"mode {JoinMode(join_mode)}")
+    if publish_at_once is not None and session.publish_at_once != bool(publish_at_once):
+        changes.append("publish at once" if publish_at_once else "moderate first")
+        session.publish_at_once = bool(publish_at_once)
     session.is_open = bool(is_open)
     session.joining_open = bool(joining_open)
     session.join_mode = JoinMode(join_mode)
     session.announce_link = bool(announce_link)
     db.session.flush()
+    if changes:
+        log_action(actor, "live.session", event, ", ".join(changes))
+    if was_open and not session.is_open:
+        _freeze_wall(actor, event)
+    _touch(event.id)
     return session
+
+
+def set_joining(actor, event: Event, joining_open: bool) -> LiveSession:
+    """Open or close joining during the evening (those already in stay in). Moderators and
+    organizers; logged. Raises NotAllowed."""
+    if not can_moderate(actor):
+        raise NotAllowed()
+    session = session_of(event)
+    if session is None:
+        raise LiveError(_l("Für diese Veranstaltung gibt es keinen Werkstatt-Abend."))
+    session.joining_open = bool(joining_open)
+    db.session.flush()
+    log_action(actor, "live.joining", event, "open" if joining_open else "closed")
+    _touch(event.id)
+    return session
+
+
+def _freeze_wall(actor, event: Event) -> None:
+    """The evening ended: the wall shows the results (and the numbers) from now on."""
+    # Imported here: the live state shows the evening's join code and count
+    # (cycle live <-> livestate).
+    from ..livestate.services import show_results
+
+    show_results(actor, event)
 
 
 def regenerate_code(actor, event: Event) -> LiveSession:
@@ -163,7 +218,52 @@ def regenerate_code(actor, event: Event) -> LiveSession:
     session = ensure_session(actor, event)
     session.join_code = _unused_join_code()
     db.session.flush()
+    log_action(actor, "live.code", event)
+    _touch(event.id)
     return session
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_wall_key(actor, event: Event) -> str:
+    """A new secret wall link for the projector's laptop (the old one stops working at once);
+    returns the secret, which is shown once: only its SHA-256 is stored. Organizers only;
+    logged. Raises NotAllowed."""
+    session = ensure_session(actor, event)
+    key = secrets.token_urlsafe(32)
+    session.wall_key_hash = _key_hash(key)
+    db.session.flush()
+    log_action(actor, "live.wall_link", event, "new")
+    return key
+
+
+def revoke_wall_key(actor, event: Event) -> None:
+    """The wall link stops working (a wall open with it gets no new state). Organizers
+    only; logged. Raises NotAllowed."""
+    session = ensure_session(actor, event)
+    session.wall_key_hash = None
+    db.session.flush()
+    log_action(actor, "live.wall_link", event, "revoked")
+    _touch(event.id)
+
+
+def wall_key_valid(event_id: int, key: str | None) -> bool:
+    """Whether `key` is the event's current wall link secret (compared in constant time)."""
+    if not key:
+        return False
+    stored = db.session.scalar(
+        select(LiveSession.wall_key_hash).where(LiveSession.event_id == event_id)
+    )
+    return stored is not None and hmac.compare_digest(stored, _key_hash(key))
+
+
+def publishes_at_once(event: Event) -> bool:
+    """Whether an idea from a phone is published at once now: the event chose
+    post-moderation and its evening is switched on (otherwise ideas wait in the queue)."""
+    session = session_of(event)
+    return bool(session is not None and session.is_open and session.publish_at_once)
 
 
 def participant_count(event: Event) -> int:
@@ -301,6 +401,7 @@ def join(
     if signed_in:
         _record_join_consent(viewer, locale)
         _link(viewer, event)
+        _touch(event.id)
         return JoinResult(viewer, sign_in=False)
 
     card = target.card
@@ -313,6 +414,7 @@ def join(
             if display_name:
                 participant.display_name = display_name
             db.session.flush()
+            _touch(event.id)
             return JoinResult(participant, sign_in=True)
     if card is not None and not _use_card(card):
         raise CardUsed()
@@ -335,6 +437,7 @@ def join(
     _record_join_consent(participant, locale)
     participant._live_event_id = event.id
     db.session.flush()
+    _touch(event.id)
     return JoinResult(participant, sign_in=True)
 
 
@@ -357,6 +460,8 @@ def ensure_cards(actor, event: Event, n: int) -> list[LiveCard]:
         )
     )
     have = {card.number for card in cards}
+    if len(have) < n:
+        log_action(actor, "live.cards", event, f"{n - len(have)} new, {n} in all")
     taken = set(db.session.scalars(select(LiveCard.code)))
     for number in range(1, n + 1):
         if number in have:
@@ -395,6 +500,7 @@ def reissue_card(actor, card: LiveCard) -> LiveCard:
             end_all_login_sessions(participant)
     card.used_at = None
     db.session.flush()
+    log_action(actor, "live.card_reissue", card, str(card.number))
     return card
 
 
@@ -421,6 +527,7 @@ def withdraw(user: User, event: Event, *, keep_ideas: bool) -> None:
     row = participation_of(user, event)
     if row is None:
         raise NotAllowed()
+    _touch(event.id)
     if Role(user.role) is Role.PARTICIPANT:
         delete_account(user, keep_contributions=keep_ideas)
         return

@@ -3,6 +3,8 @@ the phone page, and the guest's own data. Thin views over live.services."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +22,7 @@ from flask_login import current_user, login_user
 
 from ..accounts import services as accounts
 from ..accounts.services import AccountError
-from ..database import commit, writing
+from ..database import commit, utcnow, writing
 from ..events import services as events
 from ..extensions import db, limiter, login_manager
 from ..i18n import LOCALE_SESSION_KEY
@@ -69,6 +71,8 @@ GUEST_ENDPOINTS = frozenset(
         "accounts.logout",
         "accounts.confirm",  # a guest turning into an account follows the mailed link
         "summaries.show",
+        "livestate.live_json",  # the phone page follows the evening's state
+        "livestate.stream",
     }
 )
 
@@ -116,13 +120,21 @@ def organize(event_id: int):
             joining_open=form.joining_open.data,
             join_mode=JoinMode(form.join_mode.data),
             announce_link=form.announce_link.data,
+            publish_at_once=form.publish_at_once.data,
         )
         commit()
         flash(_("Die Einstellungen des Abends sind gespeichert."), "success")
         return redirect(url_for(".organize", event_id=event.id))
     status = 422 if form.is_submitted() else 200
+    # A new wall link is shown once, right after it was made (only its hash is stored).
+    wall_key = session.pop(_wall_link_key(event.id), None) if request.method == "GET" else None
     return render_template(
         "live/organize.html",
+        wall_link=(
+            url_for("livestate.wall", slug=event.slug, key=wall_key, _external=True)
+            if wall_key
+            else None
+        ),
         event=event,
         live=live,
         form=form,
@@ -147,6 +159,39 @@ def regenerate(event_id: int):
         commit()
         flash(_("Der neue Code lautet %(code)s.", code=live.join_code), "success")
     return redirect(url_for(".organize", event_id=event.id))
+
+
+def _wall_link_key(event_id: int) -> str:
+    return f"wall_link_{event_id}"
+
+
+@bp.post("/organize/events/<int:event_id>/live/wall-link")
+def wall_link(event_id: int):
+    """A new secret wall link (the old one stops working), shown once on the next page."""
+    event, refusal = _event_for_staff(event_id)
+    if refusal is not None:
+        return refusal
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    key = services.new_wall_key(current_user, event)
+    commit()
+    session[_wall_link_key(event.id)] = key
+    flash(_("Der neue Link zur Wand ist erstellt; ein alter Link gilt nicht mehr."), "success")
+    return redirect(url_for(".organize", event_id=event.id) + "#wall-link-heading")
+
+
+@bp.post("/organize/events/<int:event_id>/live/wall-link/revoke")
+def revoke_wall_link(event_id: int):
+    """The wall link stops working."""
+    event, refusal = _event_for_staff(event_id)
+    if refusal is not None:
+        return refusal
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.revoke_wall_key(current_user, event)
+    commit()
+    flash(_("Der Link zur Wand gilt nicht mehr."), "success")
+    return redirect(url_for(".organize", event_id=event.id) + "#wall-link-heading")
 
 
 @bp.get("/organize/events/<int:event_id>/cards.pdf")
@@ -318,7 +363,20 @@ def phone(slug: str):
 def _render_phone(event, form, status: int = 200):
     form.theme.choices = presentation.theme_choices(event)
     state = presentation.phone_state(current_user, event)
-    return render_template("live/phone.html", event=event, form=form, **state), status
+    ends = state["timer_ends_at"]
+    return render_template(
+        "live/phone.html",
+        event=event,
+        form=form,
+        # The server's clock for the countdown, to the millisecond (see live_timer.js).
+        now_iso=utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        timer_ends_iso=_iso(ends) if ends else None,
+        **state,
+    ), status
+
+
+def _iso(value) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @bp.post("/events/<slug>/live/ideas")
@@ -332,6 +390,7 @@ def submit(slug: str):
     form.theme.choices = presentation.theme_choices(event)
     if form.validate_on_submit():
         theme = presentation.theme_by_id(form.theme.data)
+        at_once = services.publishes_at_once(event)
         try:
             submit_idea(
                 current_user._get_current_object(),
@@ -340,6 +399,7 @@ def submit(slug: str):
                 form.body.data,
                 event=event,
                 body_optional=True,
+                publish=at_once,
             )
         except IdeaError as error:
             db.session.rollback()
@@ -347,7 +407,10 @@ def submit(slug: str):
             field.errors = [*field.errors, error.message]
         else:
             commit()
-            flash(_("Danke! Ihre Idee ist bei der Moderation und erscheint nach der Freigabe."))
+            if at_once:
+                flash(_("Danke! Ihre Idee ist jetzt für alle sichtbar."))
+            else:
+                flash(_("Danke! Ihre Idee ist bei der Moderation und erscheint nach der Freigabe."))
             return redirect(url_for(".phone", slug=event.slug) + "#my-ideas")
     return _render_phone(event, form, 422)
 

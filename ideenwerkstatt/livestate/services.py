@@ -28,6 +28,8 @@ from ..events.models import Event, Phase, VotingRule
 from ..events.presentation import phase_label
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..live.presentation import join_url
+from ..live.services import join_open, participant_count, session_of
 from ..permissions import PermissionDenied, can_moderate
 from ..themes.models import Theme
 from .models import EventLiveState, WallMode
@@ -227,6 +229,21 @@ def stop_timer(actor, event: Event) -> EventLiveState:
     return _change(actor, event, "live.timer", "stop", timer_ends_at=None)
 
 
+def show_results(actor, event: Event) -> EventLiveState:
+    """The evening is over (its session closed, or the event closed): the wall stays on the
+    results with the numbers shown and the timer stopped. Moderators and organizers; logged.
+    Raises PermissionDenied."""
+    return _change(
+        actor,
+        event,
+        "live.wall_mode",
+        "results (evening closed)",
+        wall_mode=WallMode.RESULTS,
+        numbers_hidden=False,
+        timer_ends_at=None,
+    )
+
+
 # --- what the wall and the phones see ---------------------------------------------------
 
 
@@ -237,14 +254,16 @@ class Viewer:
 
     staff: bool
     locale: str
+    # May see the join code: staff, or the wall opened with its secret link.
+    join: bool = False
 
     @classmethod
-    def public(cls, locale: str) -> Viewer:
-        return cls(staff=False, locale=locale)
+    def public(cls, locale: str, join: bool = False) -> Viewer:
+        return cls(staff=False, locale=locale, join=join)
 
     @property
     def key(self) -> str:
-        return f"{'s' if self.staff else 'p'}-{self.locale}"
+        return f"{'s' if self.staff else 'p'}{'j' if self.join else ''}-{self.locale}"
 
 
 def etag_for(event_id: int, version: int, viewer: Viewer) -> str:
@@ -261,8 +280,10 @@ def live_state(event_id: int, viewer: Viewer, now: dt.datetime | None = None) ->
     """The live state as `live.json` and the stream send it, or None for a missing or draft
     event: the phase, version, timer end and server time (ISO 8601 UTC), the wall mode,
     whether numbers are hidden, and the event's published ideas by theme with their counts
-    (left out when numbers are hidden and the viewer is not staff). Ideas carry id, title and
-    count only: never an author, never a join code."""
+    (left out when numbers are hidden and the viewer is not staff), and the evening: whether
+    its session is open, how many joined, and the join code and URL only for viewers that may
+    see them (`viewer.join`: staff, the wall's secret link) while joining is open. Ideas carry
+    id, title and count only: never an author."""
     event = db.session.get(Event, event_id)
     if event is None or event.phase == Phase.DRAFT:
         return None
@@ -296,6 +317,15 @@ def live_state(event_id: int, viewer: Viewer, now: dt.datetime | None = None) ->
             idea["rank"] = rank
         by_theme[r.theme_id].append(idea)
     now = now or utcnow()
+    live = session_of(event)
+    evening = {
+        "open": bool(live and live.is_open),
+        "admitting": join_open(live),  # new people may join now
+        "participants": participant_count(event) if live else 0,
+    }
+    if viewer.join and join_open(live):
+        evening["code"] = live.join_code
+        evening["url"] = join_url(live.join_code)
     return {
         "event": {"slug": event.slug, "title": event.title},
         "phase": str(event.phase),
@@ -324,4 +354,5 @@ def live_state(event_id: int, viewer: Viewer, now: dt.datetime | None = None) ->
             {"id": t.id, "name": t.name(viewer.locale), "ideas": by_theme[t.id]} for t in themes
         ],
         "idea_count": len(rows),
+        "evening": evening,
     }

@@ -1,5 +1,5 @@
-"""Live state over HTTP: `live.json` (conditional GET), the Server-Sent Events stream, the
-projector wall and the moderators' wall controls.
+"""Live state over HTTP: `live.json` (conditional GET), the Server-Sent Events stream and
+the projector wall (the moderators' live console is moderation/live_views.py).
 
 Serving model (see `ideenwerkstatt serve`): gunicorn's `gthread` workers. A stream is one
 thread sleeping on its process's hub (hub.py) and holds no database connection; each process
@@ -17,38 +17,45 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
 
-from ..database import commit, utcnow
+from ..database import utcnow
 from ..events.models import Event, Phase
 from ..events.services import event_by_slug
 from ..extensions import db
+from ..live.presentation import qr_svg
+from ..live.services import wall_key_valid
 from ..permissions import Role, can_moderate, require_role
 from . import services
 from .hub import hub_for
-from .models import WallMode
 
 bp = Blueprint("livestate", __name__)
 
 
-def _viewer() -> services.Viewer:
+def _wall_key(event_id: int) -> bool:
+    """Whether the request carries the event's secret wall link (`?key=`); a key that is
+    not (or no longer) the event's is refused with 403."""
+    key = request.args.get("key")
+    if key is None:
+        return False
+    if not wall_key_valid(event_id, key):
+        abort(403)
+    return True
+
+
+def _viewer(event_id: int) -> services.Viewer:
     """Staff see the counts even while they are hidden, except where they ask for the room's
-    view (`?audience=public`: the wall, projected to everyone)."""
-    staff = can_moderate(current_user) and request.args.get("audience") != "public"
-    return services.Viewer(staff=staff, locale=str(get_locale()))
+    view (`?audience=public`: the wall, projected to everyone). The join code: staff and the
+    wall opened with its secret link."""
+    moderator = can_moderate(current_user)
+    staff = moderator and request.args.get("audience") != "public"
+    join = _wall_key(event_id) or moderator
+    return services.Viewer(staff=staff, locale=str(get_locale()), join=join)
 
 
 def _live_headers(response: Response, etag: str | None = None) -> Response:
@@ -66,7 +73,7 @@ def live_json(slug: str):
     if found is None:
         abort(404)
     event_id, version = found
-    viewer = _viewer()
+    viewer = _viewer(event_id)
     etag = services.etag_for(event_id, version, viewer)
     if etag in request.if_none_match:
         return _live_headers(Response(status=304), etag)
@@ -98,7 +105,7 @@ def stream(slug: str):
     if found is None:
         abort(404)
     event_id, _version = found
-    viewer = _viewer()
+    viewer = _viewer(event_id)
     seen = _last_event_id()
     app = current_app._get_current_object()
     config = app.config
@@ -179,125 +186,42 @@ def _staff_event(slug: str) -> Event:
 
 
 @bp.get("/events/<slug>/wall")
-@require_role(Role.MODERATOR)
 def wall(slug: str):
-    """The projector wall: moderators and organizers signed in (the secret wall link comes
-    with the live session)."""
-    event = _staff_event(slug)
+    """The projector wall: moderators and organizers signed in, or anyone with the event's
+    secret wall link (`?key=`, for the projector's laptop; 403 once revoked)."""
+    key = request.args.get("key")
+    if key is None:
+        return _staff_wall(slug)
+    event = event_by_slug(slug, current_user)
+    if event is None or event.phase == Phase.DRAFT:
+        abort(404)
+    if not wall_key_valid(event.id, key):
+        abort(403)
+    return _wall(event, key)
+
+
+@require_role(Role.MODERATOR)
+def _staff_wall(slug: str):
+    return _wall(_staff_event(slug), None)
+
+
+def _wall(event: Event, key: str | None):
     # The wall shows what the room may see: no counts while they are hidden.
     now = utcnow()
-    state = services.live_state(event.id, services.Viewer.public(str(get_locale())), now=now)
+    viewer = services.Viewer.public(str(get_locale()), join=True)
+    state = services.live_state(event.id, viewer, now=now)
     ends = services.current_settings(event.id).timer_ends_at
     timer_left = max(0, int((ends - now).total_seconds())) if ends else 0
-    return render_template("livestate/wall.html", event=event, state=state, timer_left=timer_left)
-
-
-# --- the moderators' controls -----------------------------------------------------------
-
-
-class ModeForm(FlaskForm):
-    mode = RadioField(
-        _l("Ansicht auf der Wand"),
-        choices=[
-            SelectChoice(WallMode.IDEAS.value, _l("Ideen")),
-            SelectChoice(WallMode.VOTING.value, _l("Abstimmung")),
-            SelectChoice(WallMode.RESULTS.value, _l("Ergebnis")),
-        ],
-        validators=[InputRequired(message=_l("Bitte wählen Sie eine Ansicht."))],
+    evening = state["evening"]
+    qr = qr_svg(evening["url"]) if "url" in evening else None
+    return render_template(
+        "livestate/wall.html",
+        event=event,
+        state=state,
+        timer_left=timer_left,
+        qr=qr,
+        key=key,
+        # The server's clock for the countdown, fresh for this request (the state may be
+        # rendered earlier) and to the millisecond, so that wall and phones agree.
+        now_ms=now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     )
-
-
-class NumbersForm(FlaskForm):
-    hidden = HiddenField()
-
-
-class TimerForm(FlaskForm):
-    minutes = IntegerField(
-        _l("Minuten"),
-        validators=[
-            InputRequired(message=_l("Bitte geben Sie die Minuten an.")),
-            NumberRange(
-                min=1,
-                max=services.TIMER_MAX_MINUTES,
-                message=_l("Bitte 1 bis %(max)d Minuten angeben."),
-            ),
-        ],
-    )
-
-
-class StopForm(FlaskForm):
-    pass
-
-
-def _console(event: Event, status: int = 200, **forms):
-    settings = services.current_settings(event.id)
-    forms.setdefault("mode_form", ModeForm(formdata=None, mode=settings.wall_mode.value))
-    forms.setdefault("numbers_form", NumbersForm(formdata=None))
-    forms.setdefault("timer_form", TimerForm(formdata=None, minutes=5))
-    forms.setdefault("stop_form", StopForm(formdata=None))
-    return (
-        render_template("livestate/console.html", event=event, settings=settings, **forms),
-        status,
-    )
-
-
-@bp.get("/moderation/events/<slug>/live")
-@require_role(Role.MODERATOR)
-def console(slug: str):
-    """The wall's controls (the full live console joins them later)."""
-    return _console(_staff_event(slug))
-
-
-def _done(event: Event, message: str):
-    commit()
-    flash(message, "success")
-    return redirect(url_for("livestate.console", slug=event.slug))
-
-
-@bp.post("/moderation/events/<slug>/live/mode")
-@require_role(Role.MODERATOR)
-def set_mode(slug: str):
-    event = _staff_event(slug)
-    form = ModeForm()
-    if not form.validate():
-        return _console(event, 422, mode_form=form)
-    services.set_wall_mode(current_user, event, form.mode.data)
-    return _done(event, _("Die Ansicht der Wand wurde geändert."))
-
-
-@bp.post("/moderation/events/<slug>/live/numbers")
-@require_role(Role.MODERATOR)
-def set_numbers(slug: str):
-    event = _staff_event(slug)
-    form = NumbersForm()
-    if not form.validate() or form.hidden.data not in ("1", "0"):
-        abort(400)
-    hidden = form.hidden.data == "1"
-    services.set_numbers_hidden(current_user, event, hidden)
-    return _done(
-        event,
-        _("Die Zahlen sind jetzt verborgen.") if hidden else _("Die Zahlen sind jetzt sichtbar."),
-    )
-
-
-@bp.post("/moderation/events/<slug>/live/timer/<action>")
-@require_role(Role.MODERATOR)
-def timer(slug: str, action: str):
-    event = _staff_event(slug)
-    if action == "stop":
-        if not StopForm().validate():
-            abort(400)
-        services.stop_timer(current_user, event)
-        return _done(event, _("Der Timer wurde angehalten."))
-    if action not in ("start", "extend"):
-        abort(404)
-    form = TimerForm()
-    if not form.validate():
-        return _console(event, 422, timer_form=form)
-    change = services.start_timer if action == "start" else services.extend_timer
-    try:
-        change(current_user, event, form.minutes.data)
-    except services.LiveStateError as error:
-        form.minutes.errors = [error.message]
-        return _console(event, 422, timer_form=form)
-    return _done(event, _("Der Timer läuft."))

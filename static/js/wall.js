@@ -152,9 +152,27 @@
     box.appendChild(grid);
   }
 
+  /* The join corner: the count changes in place; a new code (or joining opened or closed)
+     needs a new QR code, which the server draws: the page reloads. */
+  var join = document.getElementById("wall-join");
+  function applyEvening(evening) {
+    if (!join || !evening) { return; }
+    if ((evening.code || "") !== join.dataset.code ||
+        (evening.open ? "1" : "0") !== join.dataset.open) {
+      window.location.reload();
+      return;
+    }
+    var count = document.getElementById("wall-participants");
+    var label = document.getElementById("wall-participants-label");
+    count.textContent = String(evening.participants);
+    label.textContent = evening.participants === 1 ? join.dataset.labelOne : join.dataset.labelOther;
+  }
+
   function apply(state) {
     if (!state || typeof state.version !== "number") { return; }
-    if (state.now) { clockOffset = Date.parse(state.now) - Date.now(); }
+    applyEvening(state.evening);
+    /* The clock offset comes from the page (rendered for this request, to the millisecond):
+       a state's `now` is the moment it was rendered, and a state may come from the cache. */
     endsAt = state.timer_ends_at ? Date.parse(state.timer_ends_at) : null;
     tick();
     if (state.version === version && state.wall_mode === mode) { return; }

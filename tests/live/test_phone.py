@@ -177,3 +177,39 @@ def test_the_phone_page_with_40_ideas_is_under_30_kb_gzip_and_loads_nothing_else
     print(f"phone page with 40 ideas: {total} bytes gzip")
     assert total < 30_000, total
     assert b"http://" not in html.replace(b"http://localhost", b"")
+
+
+def test_the_phone_page_shows_the_timer_as_a_plain_time_and_for_the_script(client, app):
+    import datetime as dt
+
+    from ideenwerkstatt.livestate import services as livestate
+
+    from ..factories import make_user
+
+    event = make_event(phase="voting", slug="zeit")
+    make_live_session(event)
+    page = client.get("/events/zeit/live").get_data(as_text=True)
+    assert 'id="live-timer-box"' in page and "js/live_timer.js" in page
+    assert 'data-ends=""' in page
+    now = dt.datetime(2026, 12, 6, 19, 0, tzinfo=dt.UTC)
+    livestate.start_timer(make_user(role="moderator"), event, 10, now=now)
+    db.session.commit()
+    page = client.get("/events/zeit/live").get_data(as_text=True)
+    assert 'data-ends="2026-12-06T19:10:00Z"' in page
+    assert "bis " in page and ":10" in page
+
+
+def test_the_phone_page_hides_the_counts_while_the_numbers_are_hidden(client, app):
+    from ideenwerkstatt.livestate import services as livestate
+
+    from ..factories import make_idea, make_theme, make_user
+
+    theme = make_theme(name_de="Grün")
+    event = make_event(phase="voting", slug="verdeckt", themes=[theme])
+    make_idea(theme=theme, event=event, title="Bäume", vote_count=4)
+    make_live_session(event)
+    assert "4 Stimmen" in client.get("/events/verdeckt/live").get_data(as_text=True)
+    livestate.set_numbers_hidden(make_user(role="moderator"), event, True)
+    db.session.commit()
+    page = client.get("/events/verdeckt/live").get_data(as_text=True)
+    assert "Bäume" in page and "4 Stimmen" not in page
