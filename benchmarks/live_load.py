@@ -481,12 +481,18 @@ async def run_load(base, seeded, args, pgid, port) -> dict:
         await asyncio.sleep(args.burst + 1)
         cpu_after, ended = cpu_seconds(group_pids(pgid)), time.monotonic()
         stats["load_end"] = os.getloadavg()[0]
-        # The last votes' answers may still be on their way: wait for them (and for the wall
-        # to show them) up to 10 s; what is still missing then counts as never shown.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and (
-            wall.missing() or len(stats["vote_times"]) + stats["errors"] < votes_expected
+        # The last votes' answers may still be on their way: wait for all of them (a POST
+        # gives up after 30 s, as an error), then up to 10 s for the wall to show them; what is
+        # still missing then counts as never shown. The wall reads on until then: a vote
+        # answered late must not count as never shown because the wall stopped reading.
+        deadline = time.monotonic() + 35
+        while (
+            time.monotonic() < deadline
+            and len(stats["vote_times"]) + stats["errors"] < votes_expected
         ):
+            await asyncio.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and wall.missing():
             await asyncio.sleep(0.1)
         stop.set()
         await asyncio.gather(*phones, probe, sampler, return_exceptions=True)
@@ -611,6 +617,11 @@ def main() -> None:
                 rows.append(report(args, stats, backend))
                 print(HEADER)
                 print(rows[-1], flush=True)
+                print(
+                    f"vote POST max {ms(max(stats['vote_times'], default=None))}, "
+                    f"wall states {stats['wall_states']}, stream drops {stats['stream_drops']}",
+                    flush=True,
+                )
                 if stats["not_shown"]:
                     print(
                         "never shown (idea, count needed, wall's last count):",
