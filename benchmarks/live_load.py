@@ -548,7 +548,7 @@ def merge_rows(old_section: str, rows: list[str]) -> list[str]:
         line
         for line in old_section.splitlines()
         if line.startswith("| ")
-        and not line.startswith("| database")
+        and not line.startswith(("| database", "| ---"))
         and line.count("|") == columns
         and tuple(line.split("|")[1:3]) not in new_keys
     ]
