@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # gettext names used in the code beyond babel's defaults (_, gettext, ngettext, pgettext).
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
-.PHONY: install run test test-postgres lint format chromium translations bench clean
+.PHONY: install run test test-postgres lint format chromium translations bench bench-live clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,8 +65,17 @@ translations: install
 	$(BIN)/pybabel compile -d ideenwerkstatt/translations --statistics
 	@echo "Now translate the entries with an empty msgstr in ideenwerkstatt/translations/en/LC_MESSAGES/messages.po and run make translations again."
 
+# Pages under load, then the live evening: LIVE_PHONES phones on SQLite and PostgreSQL (about
+# 2 x 1.5 minutes at 300). N = 1,000: `make bench-live LIVE_PHONES=1000` (the script raises
+# its open-files limit; see benchmarks/RESULTS.md).
+LIVE_PHONES ?= 300
+
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
+
+bench-live: install
+	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .coverage htmlcov

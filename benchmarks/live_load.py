@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import random
+import resource
 import secrets
 import signal
 import socket
@@ -50,6 +51,22 @@ SECRET = "live-load-benchmark-secret-0123456789-0123456789"
 
 
 # --- set-up ------------------------------------------------------------------------------
+
+
+def raise_open_files(phones: int) -> None:
+    """Each phone holds two sockets here and two in the server (its stream and its vote's
+    keep-alive); the usual soft limit of 1,024 open files is too few for 1,000 phones. Raise
+    this process's soft limit (the server, started from here, inherits it) up to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4 * phones + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        if new < wanted:
+            print(
+                f"warning: only {new} open files allowed (hard limit); {phones} phones need "
+                f"about {wanted}"
+            )
 
 
 def free_port() -> int:
@@ -463,12 +480,19 @@ async def run_load(base, seeded, args, pgid, port) -> dict:
         probe = asyncio.create_task(page_probe(base, stats, stop))
         await asyncio.sleep(args.burst + 1)
         cpu_after, ended = cpu_seconds(group_pids(pgid)), time.monotonic()
-        # The last votes' answers may still be on their way: wait for them (and for the wall
-        # to show them) up to 10 s; what is still missing then counts as never shown.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and (
-            wall.missing() or len(stats["vote_times"]) + stats["errors"] < votes_expected
+        stats["load_end"] = os.getloadavg()[0]
+        # The last votes' answers may still be on their way: wait for all of them (a POST
+        # gives up after 30 s, as an error), then up to 10 s for the wall to show them; what is
+        # still missing then counts as never shown. The wall reads on until then: a vote
+        # answered late must not count as never shown because the wall stopped reading.
+        deadline = time.monotonic() + 35
+        while (
+            time.monotonic() < deadline
+            and len(stats["vote_times"]) + stats["errors"] < votes_expected
         ):
+            await asyncio.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and wall.missing():
             await asyncio.sleep(0.1)
         stop.set()
         await asyncio.gather(*phones, probe, sampler, return_exceptions=True)
@@ -498,7 +522,9 @@ def report(args, stats, backend: str) -> str:
         f"/ {ms(percentile(stats['vote_times'], 95))} / {ms(percentile(stats['vote_times'], 99))} "
         f"| {ms(percentile(stats['page_times'], 99))} | {stats['errors']} "
         f"| {stats['not_shown']} | {stats['cpu']:.2f} | {stats['peak_rss'] / 2**20:.0f} MB "
-        f"| {stats['peak_connections']} | {stats['fallbacks']} | {stats['load']:.1f} |"
+        f"| {stats['peak_connections']} | {stats['fallbacks']} "
+        f"| {stats['load']:.1f} / {stats['load_end']:.1f} "
+        f"| {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} |"
     ]
     return "\n".join(lines)
 
@@ -507,27 +533,45 @@ HEADER = (
     "| database | phones | votes | vote-to-wall p50 | p95 | p99 | vote POST p50 / p95 / p99 "
     "| page p99 "
     "| errors | votes never shown | server CPU (cores) | server peak RSS | open connections "
-    "| stream refusals (503) | machine load (1 min avg, at the start) |\n"
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    "| stream refusals (503) | machine load (1 min avg, start / end of burst) | taken (UTC) |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+    "| --- |"
 )
+
+
+def merge_rows(old_section: str, rows: list[str]) -> list[str]:
+    """The section's earlier rows (same columns) for other databases or phone counts, then the
+    new ones: a run of N = 300 keeps the rows of N = 1,000 taken before."""
+    columns = HEADER.splitlines()[0].count("|")
+    new_keys = {tuple(r.split("|")[1:3]) for r in rows}
+    kept = [
+        line
+        for line in old_section.splitlines()
+        if line.startswith("| ")
+        and not line.startswith(("| database", "| ---"))
+        and line.count("|") == columns
+        and tuple(line.split("|")[1:3]) not in new_keys
+    ]
+    return sorted(kept + rows, key=lambda r: (r.split("|")[1], int(r.split("|")[2].split()[0])))
 
 
 def write_results(rows: list[str], args) -> None:
     text = RESULTS.read_text()
+    old = text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] if SECTION_START in text else ""
     section = "\n".join(
         [
             SECTION_START,
             "## Live load: phones, votes and the wall (`python benchmarks/live_load.py`, issue 15)",
             "",
-            f"Taken {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
-            f"({os.cpu_count()} cores), **a machine shared with other jobs at the time**: "
-            "treat the numbers as a check that the harness works, not as the machine's capacity. "
-            f"Server: `ideenwerkstatt serve --workers {args.workers} --threads {args.threads}`; "
-            f"each phone spends {args.dots} dots within {args.burst} s on {args.ideas} ideas; "
-            "the generator runs in its own process on the same machine.",
+            f"Written by the script; last run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on "
+            f"{platform.node()} ({os.cpu_count()} cores). Server: `ideenwerkstatt serve "
+            f"--workers {args.workers} --threads {args.threads}`; each phone spends {args.dots} "
+            f"dots within {args.burst:.0f} s on {args.ideas} ideas; the generator runs in its own "
+            "process on the same machine. Each row keeps the date it was taken and the machine's "
+            "load; see the notes below for what the numbers mean.",
             "",
             HEADER,
-            *rows,
+            *merge_rows(old, rows),
             SECTION_END,
         ]
     )
@@ -552,6 +596,7 @@ def main() -> None:
     parser.add_argument("--phone-mode", choices=["stream", "poll"], default="stream")
     parser.add_argument("--write", action="store_true", help="write the row into RESULTS.md")
     args = parser.parse_args()
+    raise_open_files(args.phones)
 
     rows = []
     for backend in args.backend.split(","):
@@ -572,6 +617,11 @@ def main() -> None:
                 rows.append(report(args, stats, backend))
                 print(HEADER)
                 print(rows[-1], flush=True)
+                print(
+                    f"vote POST max {ms(max(stats['vote_times'], default=None))}, "
+                    f"wall states {stats['wall_states']}, stream drops {stats['stream_drops']}",
+                    flush=True,
+                )
                 if stats["not_shown"]:
                     print(
                         "never shown (idea, count needed, wall's last count):",

@@ -148,7 +148,9 @@ class Hub:
     ) -> tuple[int, bytes] | None:
         """(version, JSON bytes) of the event's live state for this viewer class (in the
         current app context and locale), rendered at most once per version in this process.
-        `version`: the current one when the caller has just read it."""
+        `version`: the current one when the caller has just read it. The caller must hold no
+        database connection: the render borrows one under the lock, so a caller waiting for the
+        lock with a connection in hand could empty the pool while the lock's holder waits."""
         key = (event_id, viewer.key)
         with self.render_lock:
             if version is not None and (hit := self.cached(event_id, viewer, version)):

@@ -77,6 +77,11 @@ def live_json(slug: str):
     etag = services.etag_for(event_id, version, viewer)
     if etag in request.if_none_match:
         return _live_headers(Response(status=304), etag)
+    # The render takes the hub's lock and then a connection: give this request's connection
+    # back first. Holding it while waiting for the lock deadlocks under load (every pooled
+    # connection held by a live.json waiting for the lock, the lock's holder waiting for a
+    # connection) until the pool's timeout; seen with 1,000 phones (benchmarks/RESULTS.md).
+    db.session.rollback()  # a read: nothing to keep; the objects stay attached
     rendered = hub_for(current_app._get_current_object()).render_cached(event_id, viewer, version)
     if rendered is None:
         abort(404)

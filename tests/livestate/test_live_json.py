@@ -221,3 +221,24 @@ def test_a_304_costs_one_query_and_renders_nothing(app, client, voting_event, mo
     assert response.status_code == 304
     assert len(statements) == 1, statements
     assert "event_live_state" in statements[0]
+
+
+def test_live_json_gives_its_connection_back_before_waiting_for_the_render(
+    client, voting_event, monkeypatch
+):
+    """Lock order: the hub's render lock, then a connection. A live.json that held its
+    connection while waiting for the lock drained the pool under load (1,000 phones)."""
+    from ideenwerkstatt.livestate import hub as hub_module
+
+    original = hub_module.Hub.render_cached
+    in_transaction = []
+
+    def watched(self, *args, **kwargs):
+        in_transaction.append(db.session().in_transaction())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(hub_module.Hub, "render_cached", watched)
+    response = client.get("/events/werkstatt/live.json")
+    assert response.status_code == 200
+    assert response.get_json()["themes"][0]["ideas"]
+    assert in_transaction == [False]
