@@ -438,6 +438,12 @@ _none(
     "Einstellungen des Werkstatt-Abends, für alle gleich",
 )
 _none(
+    "live_session",
+    "publish_at_once wall_key_hash",
+    "Einstellungen des Werkstatt-Abends (Ideen sofort zeigen; Prüfwert des geheimen "
+    "Wand-Links, kein Bezug zu Personen)",
+)
+_none(
     "live_card",
     "id event_id number code created_at",
     "gedruckte Teilnahmekarte, ohne Person, solange sie nicht benutzt wurde",
