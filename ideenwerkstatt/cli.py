@@ -5,7 +5,6 @@ gathers them, and holds `run`: the development server together with the mail wor
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 
@@ -14,7 +13,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info
 
 from .config import DEFAULT_HOST, DEFAULT_PORT
-from .serve import WORKER_STOP_TIMEOUT, serve_command, start_mail_worker
+from .serve import WORKER_STOP_TIMEOUT, serve_command, serving_address, start_mail_worker
 
 
 def register_commands(app: Flask) -> None:
@@ -79,10 +78,7 @@ def run_command(
     and `ideenwerkstatt mail deliver --loop` (README)."""
     from werkzeug.serving import run_simple
 
-    host = host or os.environ.get("HOST") or DEFAULT_HOST
-    port = port or int(os.environ.get("PORT") or DEFAULT_PORT)
-    # Before the app is built: config.default_base_url() reads them.
-    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+    host, port = serving_address(host, port)
     app = info.load_app()
     click.echo(f" * Links in mails point at {app.config['BASE_URL']}")
     stop = threading.Event()

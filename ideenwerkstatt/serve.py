@@ -65,6 +65,16 @@ def _end_streams(_arbiter, _worker) -> None:
     shutdown_all()
 
 
+def serving_address(host: str | None, port: int | None) -> tuple[str, int]:
+    """Host and port to serve on (option, else HOST/PORT, else the defaults), written back to
+    the environment before any app is built: config.default_base_url() reads them, so links
+    in mails follow the address when BASE_URL is not set."""
+    host = host or os.environ.get("HOST") or DEFAULT_HOST
+    port = port or int(os.environ.get("PORT") or DEFAULT_PORT)
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+    return host, port
+
+
 def start_mail_worker(app: Flask, interval: float, stop: threading.Event) -> threading.Thread:
     """Deliver mail in a thread of this process, as `ideenwerkstatt mail deliver --loop` does,
     until `stop` is set (the message in hand is finished first)."""
@@ -112,10 +122,7 @@ def serve_command(
     links in mails, the .ics, the PDF and the API point at this host and port."""
     from gunicorn.app.base import BaseApplication
 
-    host = host or os.environ.get("HOST") or DEFAULT_HOST
-    port = port or int(os.environ.get("PORT") or DEFAULT_PORT)
-    # Before any app is built: config.default_base_url() reads them.
-    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+    host, port = serving_address(host, port)
     workers = workers or default_workers()
     os.environ["LIVE_MAX_STREAMS"] = str(threads - stream_reserve(threads))
 

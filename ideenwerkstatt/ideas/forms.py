@@ -31,6 +31,19 @@ class FilterForm(FlaskForm):
     )
 
 
+def title_validators() -> list:
+    """An idea's title, wherever it is typed (the idea form, the phone's form): the rule of
+    ideas.services with a field-level message."""
+    return [
+        DataRequired(message=_l("Bitte geben Sie einen Titel ein.")),
+        Length(
+            min=TITLE_MIN,
+            max=TITLE_MAX,
+            message=_l("Der Titel muss %(min)d bis %(max)d Zeichen lang sein."),
+        ),
+    ]
+
+
 class IdeaForm(FlaskForm):
     """Theme, title, body and an optional event. The same rules are checked again in
     ideas.services; the form only gives early, field-level messages."""
@@ -38,14 +51,7 @@ class IdeaForm(FlaskForm):
     theme = SelectField(_l("Thema"), choices=[], validators=[InputRequired()])
     title = StringField(
         _l("Titel"),
-        validators=[
-            DataRequired(message=_l("Bitte geben Sie einen Titel ein.")),
-            Length(
-                min=TITLE_MIN,
-                max=TITLE_MAX,
-                message=_l("Der Titel muss %(min)d bis %(max)d Zeichen lang sein."),
-            ),
-        ],
+        validators=title_validators(),
     )
     body = TextAreaField(
         _l("Beschreibung"),

@@ -18,7 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.services import DISPLAY_NAME_MAX_LENGTH
-from ..ideas.services import BODY_MAX, TITLE_MAX, TITLE_MIN
+from ..ideas.forms import title_validators
+from ..ideas.services import BODY_MAX
 from .models import JoinMode
 from .services import MAX_CARDS
 
@@ -104,14 +105,7 @@ class LiveIdeaForm(FlaskForm):
     theme = SelectField(_l("Thema"), choices=[], validators=[InputRequired()])
     title = StringField(
         _l("Ihre Idee in einem Satz"),
-        validators=[
-            DataRequired(message=_l("Bitte geben Sie einen Titel ein.")),
-            Length(
-                min=TITLE_MIN,
-                max=TITLE_MAX,
-                message=_l("Der Titel muss %(min)d bis %(max)d Zeichen lang sein."),
-            ),
-        ],
+        validators=title_validators(),
     )
     body = TextAreaField(
         _l("Mehr dazu (freiwillig)"),
