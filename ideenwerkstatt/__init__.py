@@ -50,11 +50,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from . import errors, pagecache, templating
+    from . import clusterstate, errors, pagecache, templating
 
     errors.register(app)
     templating.register(app)
     pagecache.init_app(app)
+    clusterstate.init_app(app)  # after pagecache: its hook must run first in a request
 
     from .cli import register_commands
 
