@@ -312,3 +312,14 @@ def test_the_rate_limit_counts_both_servers_together(file_db_app, tmp_path, pref
     # failed once on each server, niemand1 once on the first (its second try met the 429).
     failures = client.scan_iter(match=f"*{prefix}/login-fail:*")
     assert sorted(int(client.get(key)) for key in failures) == [1, 2]
+
+
+def test_which_writes_raise_which_generation():
+    from ideenwerkstatt.clusterstate import write_kinds
+
+    assert write_kinds("SELECT idea.id FROM idea") == frozenset()
+    assert write_kinds("UPDATE outbox_message SET status=? WHERE id=?") == frozenset()
+    assert write_kinds("INSERT INTO vote (user_id) VALUES (?)") == {"pages"}
+    assert write_kinds("UPDATE idea SET vote_count=(idea.vote_count + ?)") == {"pages"}
+    assert write_kinds("UPDATE idea SET status=? WHERE idea.id = ?") == {"pages", "ideas"}
+    assert write_kinds("INSERT INTO idea (title) VALUES (?)") == {"pages", "ideas"}
