@@ -36,6 +36,14 @@ def create_app(overrides: dict | None = None) -> Flask:
             overrides["SQLALCHEMY_DATABASE_URI"]
         )
 
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx: the client's address and scheme from the proxy's headers (only as
+        # many hops as configured: a client cannot forge its way past them).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     # An operator changes page texts (imprint, privacy, accessibility, easy language) by
     # putting a template of the same name into INSTANCE_PATH/templates/: it wins.
     app.jinja_loader = ChoiceLoader(

@@ -177,6 +177,9 @@ def build_config(instance_path: Path) -> dict:
             "ACCESSIBILITY_CONTACT_EMAIL", "barrierefreiheit@example.org"
         ),
         "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
+        # Proxies in front of the app (nginx: 1) whose X-Forwarded-For / -Proto are believed,
+        # so that rate limits count each client's address, not the proxy's; 0: none.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Seconds a list filter's idea count is remembered per process (ideas/counts.py); 0: off.
         # With REDIS_URL any server's write forgets it everywhere (clusterstate.py).
         "IDEA_COUNT_CACHE_SECONDS": _int("IDEA_COUNT_CACHE_SECONDS", 5),
