@@ -323,3 +323,30 @@ def test_which_writes_raise_which_generation():
     assert write_kinds("UPDATE idea SET vote_count=(idea.vote_count + ?)") == {"pages"}
     assert write_kinds("UPDATE idea SET status=? WHERE idea.id = ?") == {"pages", "ideas"}
     assert write_kinds("INSERT INTO idea (title) VALUES (?)") == {"pages", "ideas"}
+
+
+@needs_redis
+def test_redis_gone_mid_run_then_back(a, b, prefix):
+    """Redis stops answering while both servers run: B stops answering from memory at once,
+    A's write still commits and its raise is owed; when Redis is back, A's first contact
+    makes the raise, and B's old page is not shown again."""
+    make_idea(title="Vorher")
+    visitor = Visitor(b)
+    remembered(visitor, "/ideas")
+    working = {app: app.extensions["cluster_generations"].client for app in (a, b)}
+    gone = redis.Redis.from_url(UNREACHABLE, socket_connect_timeout=0.5)
+    for app in (a, b):
+        app.extensions["cluster_generations"].client = gone
+    html, queries = visitor.get("/ideas")
+    assert queries > 0  # bypassed, not the remembered page
+    make_idea(title="Während")  # through A, whose raise fails
+    assert a.extensions["cluster_generations"].owed == {"pages", "ideas"}
+    html, queries = visitor.get("/ideas")
+    assert queries > 0 and "Während" in html
+    for app in (a, b):
+        generations = app.extensions["cluster_generations"]
+        generations.client, generations.down_until = working[app], 0.0
+    assert a.extensions["cluster_generations"].read() is not None  # A's next request
+    assert a.extensions["cluster_generations"].owed == set()
+    html, queries = visitor.get("/ideas")
+    assert queries > 0 and "Während" in html
