@@ -73,9 +73,13 @@ def test_language_switch_refuses_an_open_redirect(client):
 def _address_seen(app, headers):
     from flask import request
 
+    from ideenwerkstatt.extensions import db
+
     seen = []
     app.before_request_funcs.setdefault(None, []).append(lambda: seen.append(request.remote_addr))
     app.test_client().get("/healthz", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    with app.app_context():
+        db.engine.dispose()  # no connection left behind for the garbage collector
     return seen[-1]
 
 
