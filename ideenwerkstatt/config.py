@@ -167,6 +167,16 @@ def build_config(instance_path: Path) -> dict:
         "ACCESSIBILITY_CONTACT_EMAIL": os.environ.get(
             "ACCESSIBILITY_CONTACT_EMAIL", "barrierefreiheit@example.org"
         ),
+        # The DCAT-AP.de catalogue at /catalog (catalog/): the data provider id GovData gave
+        # (dcatde:contributorID, http://dcat-ap.de/def/contributors/...), the town's
+        # political geocoding URI (http://dcat-ap.de/def/politicalGeocoding/...), and the
+        # contact point: an office's address, never a person's (default OPERATOR_EMAIL).
+        "CATALOG_CONTRIBUTOR_ID": os.environ.get("CATALOG_CONTRIBUTOR_ID", "").strip(),
+        "CATALOG_POLITICAL_GEOCODING_URI": os.environ.get(
+            "CATALOG_POLITICAL_GEOCODING_URI", ""
+        ).strip(),
+        "CATALOG_CONTACT_EMAIL": os.environ.get("CATALOG_CONTACT_EMAIL", "").strip(),
+        "CATALOG_CONTACT_URL": os.environ.get("CATALOG_CONTACT_URL", "").strip(),
         "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
         # Seconds a list filter's idea count is remembered per process (ideas/counts.py); 0: off.
         "IDEA_COUNT_CACHE_SECONDS": _int("IDEA_COUNT_CACHE_SECONDS", 5),
