@@ -111,7 +111,7 @@ class CatalogBuilder:
         config = current_app.config
         self.data = data
         self.config = config
-        self.graph = Graph(bind_namespaces="none")
+        self.graph = Graph(bind_namespaces="core")
         for prefix, namespace in PREFIXES.items():
             self.graph.bind(prefix, namespace)
         self.catalog = URIRef(_absolute("catalog.negotiated"))
