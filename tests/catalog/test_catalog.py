@@ -336,7 +336,7 @@ def count_queries(client, url: str) -> int:
 
 def test_queries_do_not_grow_with_the_data(client, demo):
     before = count_queries(client, "/catalog.ttl")
-    assert before <= 4
+    assert before <= 3
     for n in range(6):
         theme = make_theme(name_de=f"Mehr {n}", slug=f"mehr-{n}")
         event = make_event(phase="closed", starts_in_days=-40 - n, themes=[theme])
