@@ -9,6 +9,7 @@ or moderator is named."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from flask import current_app, url_for
@@ -86,14 +87,61 @@ def _datetime(value: dt.datetime) -> Literal:
     return Literal(value.astimezone(dt.UTC).replace(microsecond=0), datatype=XSD.dateTime)
 
 
+# What may not stand in an IRI (RFC 3987): white space, and <>"{}|\^` .
+_NOT_IN_IRI = re.compile(r'[\s<>"{}|\\^`]')
+
+
+def _iri(value: str) -> URIRef | None:
+    """An http(s) IRI, or None for anything else (a typo in the configuration must not
+    break the catalogue's syntax)."""
+    if re.match(r"https?://[^/\s]", value) and not _NOT_IN_IRI.search(value):
+        return URIRef(value)
+    return None
+
+
+def _valid_email(value: str) -> bool:
+    return value.count("@") == 1 and not _NOT_IN_IRI.search(value) and "?" not in value
+
+
 def contributor_id(value: str) -> URIRef | None:
     """CATALOG_CONTRIBUTOR_ID as an IRI: a full IRI as given, a bare id (`berlinOpenData`)
-    in DCAT-AP.de's list of data providers; None when unset."""
+    in DCAT-AP.de's list of data providers; None when unset or malformed."""
     if not value:
         return None
-    if "://" in value:
-        return URIRef(value)
-    return URIRef(CONTRIBUTORS + value)
+    return _iri(value if "://" in value else CONTRIBUTORS + value)
+
+
+def geocoding_uri(value: str) -> URIRef | None:
+    """CATALOG_POLITICAL_GEOCODING_URI when it is a political geocoding IRI, else None."""
+    uri = _iri(value) if value else None
+    return uri if uri is not None and value.startswith(POLITICAL_GEOCODING) else None
+
+
+def configuration_problems(config) -> list[str]:
+    """What is wrong with the CATALOG_* settings (each left out of the catalogue)."""
+    problems = []
+    contributor = config.get("CATALOG_CONTRIBUTOR_ID", "")
+    if contributor:
+        iri = contributor_id(contributor)
+        if iri is None or not str(iri).startswith(CONTRIBUTORS):
+            problems.append(
+                f"CATALOG_CONTRIBUTOR_ID {contributor!r} is no id of {CONTRIBUTORS} "
+                "(GovData's list of data providers)."
+            )
+    geocoding = config.get("CATALOG_POLITICAL_GEOCODING_URI", "")
+    if geocoding and (geocoding_uri(geocoding) is None or geocoding_level(geocoding) is None):
+        problems.append(
+            f"CATALOG_POLITICAL_GEOCODING_URI {geocoding!r} is no IRI of "
+            f"{POLITICAL_GEOCODING}<municipalityKey|regionalKey|municipalAssociationKey|"
+            "districtKey|stateKey>/<key>."
+        )
+    email = config.get("CATALOG_CONTACT_EMAIL", "")
+    if email and not _valid_email(email):
+        problems.append(f"CATALOG_CONTACT_EMAIL {email!r} is no e-mail address.")
+    url = config.get("CATALOG_CONTACT_URL", "")
+    if url and _iri(url) is None:
+        problems.append(f"CATALOG_CONTACT_URL {url!r} is no http(s) address.")
+    return problems
 
 
 def geocoding_level(uri: str) -> URIRef | None:
@@ -120,9 +168,10 @@ class CatalogBuilder:
         self.service = URIRef(f"{self.catalog}#api")
         self.operator = config["OPERATOR_NAME"]
         self.contributor = contributor_id(config.get("CATALOG_CONTRIBUTOR_ID", ""))
-        geocoding = config.get("CATALOG_POLITICAL_GEOCODING_URI", "")
-        self.geocoding = URIRef(geocoding) if geocoding else None
-        self.geocoding_level = geocoding_level(geocoding) if geocoding else None
+        if self.contributor is not None and not str(self.contributor).startswith(CONTRIBUTORS):
+            self.contributor = None
+        self.geocoding = geocoding_uri(config.get("CATALOG_POLITICAL_GEOCODING_URI", ""))
+        self.geocoding_level = geocoding_level(str(self.geocoding)) if self.geocoding else None
 
     def add(self, subject, predicate, *objects) -> None:
         for value in objects:
@@ -183,15 +232,22 @@ class CatalogBuilder:
     def _contact_point(self) -> None:
         """The operator's office (OPERATOR_* or CATALOG_CONTACT_*), never a person."""
         config = self.config
-        email = config.get("CATALOG_CONTACT_EMAIL") or config["OPERATOR_EMAIL"]
-        url = config.get("CATALOG_CONTACT_URL") or _absolute("pages.imprint")
+        email = next(
+            (
+                value
+                for value in (config.get("CATALOG_CONTACT_EMAIL"), config.get("OPERATOR_EMAIL"))
+                if value and _valid_email(value)
+            ),
+            None,
+        )
+        url = _iri(config.get("CATALOG_CONTACT_URL", "")) or URIRef(_absolute("pages.imprint"))
         self.add(self.contact, RDF.type, VCARD.Organization)
         self.add(self.contact, VCARD.fn, Literal(self.operator))
         if email:
             self.add(self.contact, VCARD.hasEmail, URIRef(f"mailto:{email}"))
-        self.add(self.contact, VCARD.hasURL, URIRef(url))
-        if config.get("OPERATOR_PHONE"):
-            phone = "".join(ch for ch in config["OPERATOR_PHONE"] if ch.isdigit() or ch == "+")
+        self.add(self.contact, VCARD.hasURL, url)
+        phone = "".join(ch for ch in config.get("OPERATOR_PHONE", "") if ch.isdigit() or ch == "+")
+        if phone:
             self.add(self.contact, VCARD.hasTelephone, URIRef(f"tel:{phone}"))
 
     def _service(self, datasets: list[URIRef]) -> None:

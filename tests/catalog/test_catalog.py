@@ -369,3 +369,52 @@ def test_times_are_utc_datetimes(client, demo):
     modified = graph.value(URIRef(CATALOG), DCTERMS.modified).toPython()
     assert isinstance(modified, dt.datetime)
     assert modified.utcoffset() == dt.timedelta(0)
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "CATALOG_CONTRIBUTOR_ID": "berlin open data",
+            "CATALOG_POLITICAL_GEOCODING_URI": "09162000",
+            "CATALOG_CONTACT_EMAIL": "nicht eine adresse",
+            "CATALOG_CONTACT_URL": "javascript:alert(1)",
+        }
+    ],
+)
+def test_malformed_settings_are_left_out_and_check_warns(app, client, demo):
+    from ideenwerkstatt.checks import check_configuration
+
+    for text in texts(client):
+        for value in ("berlin open data", "09162000", "nicht eine adresse", "javascript"):
+            assert value not in text
+    graph = graph_of(client.get("/catalog.ttl"))
+    contact = URIRef(f"{CATALOG}#contact-point")
+    vcard = "http://www.w3.org/2006/vcard/ns#"
+    assert graph.value(contact, URIRef(vcard + "hasEmail")) == URIRef("mailto:kontakt@example.org")
+    assert graph.value(contact, URIRef(vcard + "hasURL")) == URIRef("http://localhost/imprint")
+    warnings = [f for f in check_configuration(app, {}) if f.code == "catalog-config"]
+    assert len(warnings) == 4
+    assert all(f.level == "warning" for f in warnings)
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "CATALOG_CONTRIBUTOR_ID": "berlinOpenData",
+            "CATALOG_POLITICAL_GEOCODING_URI": (
+                "http://dcat-ap.de/def/politicalGeocoding/regionalKey/091620000000"
+            ),
+            "CATALOG_CONTACT_EMAIL": "opendata@musterstadt.example",
+            "CATALOG_CONTACT_URL": "https://musterstadt.example/kontakt",
+        }
+    ],
+)
+def test_sound_settings_raise_no_check_warning(app):
+    from ideenwerkstatt.checks import check_configuration
+
+    assert [f for f in check_configuration(app, {}) if f.code == "catalog-config"] == []
