@@ -177,6 +177,8 @@ def build_config(instance_path: Path) -> dict:
         ).strip(),
         "CATALOG_CONTACT_EMAIL": os.environ.get("CATALOG_CONTACT_EMAIL", "").strip(),
         "CATALOG_CONTACT_URL": os.environ.get("CATALOG_CONTACT_URL", "").strip(),
+        # Seconds the serialized catalogue is kept per process (emptied by its writes); 0: off.
+        "CATALOG_CACHE_SECONDS": _int("CATALOG_CACHE_SECONDS", 60),
         "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
         # Seconds a list filter's idea count is remembered per process (ideas/counts.py); 0: off.
         "IDEA_COUNT_CACHE_SECONDS": _int("IDEA_COUNT_CACHE_SECONDS", 5),

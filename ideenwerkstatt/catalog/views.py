@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
+from sqlalchemy import event
 
+from ..extensions import db
 from ..opendata import LICENSE_URL
+from ..pagecache import PageCache
 from . import services
 
 bp = Blueprint("catalog", __name__)
@@ -12,19 +15,42 @@ bp = Blueprint("catalog", __name__)
 CACHE_CONTROL = "public, max-age=300"
 
 
+@bp.record_once
+def _remember_catalogue(state):
+    """The serialized catalogue is kept per syntax for CATALOG_CACHE_SECONDS in each
+    process, and forgotten at any write this process sends (the page cache's rule)."""
+    seconds = float(state.app.config.get("CATALOG_CACHE_SECONDS", 0) or 0)
+    if seconds <= 0:
+        return
+    cache = PageCache(seconds)
+    state.app.extensions["catalog_cache"] = cache
+    with state.app.app_context():
+        event.listen(db.engine, "after_cursor_execute", cache.on_statement)
+
+
 def _answer(syntax: services.Syntax, *, negotiated: bool):
-    data = services.catalog_data()
-    body = services.serialize(data, syntax)
-    response = current_app.response_class(body, mimetype=syntax.media_type)
+    cache = current_app.extensions.get("catalog_cache")
+    key = (syntax.extension,)
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None:
+        _deadline, _status, headers, body = hit
+        response = current_app.response_class(body, headers=headers, mimetype=syntax.media_type)
+    else:
+        data = services.catalog_data()
+        body = services.serialize(data, syntax)
+        response = current_app.response_class(body, mimetype=syntax.media_type)
+        if data.modified is not None:
+            response.last_modified = data.modified
+        response.add_etag()
+        if cache is not None:
+            kept = [(k, v) for k, v in response.headers.items() if k in ("ETag", "Last-Modified")]
+            cache.put(key, 200, kept, body)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Link"] = f'<{LICENSE_URL}>; rel="license"'
     if negotiated:
         response.headers["Vary"] = "Accept"
         response.headers["Content-Location"] = f"/catalog.{syntax.extension}"
-    if data.modified is not None:
-        response.last_modified = data.modified
-    response.add_etag()
     return response.make_conditional(request)
 
 

@@ -89,7 +89,8 @@ def test_three_syntaxes_hold_the_same_triples(client, demo):
         ("application/*", "application/rdf+xml"),
     ],
 )
-def test_content_negotiation(client, demo, accept, media_type):
+def test_content_negotiation(client, accept, media_type):
+    make_idea()  # a data set with distributions: enough to tell the syntaxes apart
     headers = {"Accept": accept} if accept else {}
     response = client.get("/catalog", headers=headers)
     assert response.status_code == 200
@@ -334,17 +335,29 @@ def count_queries(client, url: str) -> int:
     return len(statements)
 
 
+@pytest.mark.parametrize("app_config", [{"CATALOG_CACHE_SECONDS": 0}])
 def test_queries_do_not_grow_with_the_data(client, demo):
     before = count_queries(client, "/catalog.ttl")
     assert before <= 3
-    for n in range(6):
+    for n in range(3):
         theme = make_theme(name_de=f"Mehr {n}", slug=f"mehr-{n}")
         event = make_event(phase="closed", starts_in_days=-40 - n, themes=[theme])
         make_idea(theme=theme, event=event)
         publish_result(event)
     graph = graph_of(client.get("/catalog.ttl"))
-    assert len(datasets(graph)) == 5 + 12
+    assert len(datasets(graph)) == 5 + 6
     assert count_queries(client, "/catalog.ttl") == before
+
+
+def test_the_catalogue_is_remembered_until_a_write(client, demo):
+    assert count_queries(client, "/catalog.ttl") == 3
+    assert count_queries(client, "/catalog.ttl") == 0  # from memory, per syntax
+    assert count_queries(client, "/catalog.rdf") == 3
+    etag = client.get("/catalog.ttl").headers["ETag"]
+    assert client.get("/catalog.ttl", headers={"If-None-Match": etag}).status_code == 304
+    make_idea(title="Eine neue Idee")  # any write empties the memory
+    assert count_queries(client, "/catalog.ttl") == 3
+    assert client.get("/catalog.ttl").headers["ETag"] != etag
 
 
 # --- links ----------------------------------------------------------------------------------------
