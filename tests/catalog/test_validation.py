@@ -56,10 +56,21 @@ def test_the_shapes_find_what_govdata_refuses(catalog):
     broken.set((distribution, DCTERMS.license, URIRef("https://example.org/licence")))
     broken.set((distribution, DCTERMS.format, URIRef("https://example.org/csv")))
     broken.remove((dataset, DCTERMS.publisher, None))
+    # A theme outside the EU data themes; a theme taxonomy that is not theirs.
+    broken.add((dataset, DCAT.theme, URIRef("https://example.org/themes/civic")))
+    broken.set(
+        (
+            URIRef("http://localhost/catalog"),
+            DCAT.themeTaxonomy,
+            URIRef("https://example.org/themes"),
+        )
+    )
     messages = "\n".join(results(broken)["Violation"])
     assert "K31" in messages  # licence
     assert "K32" in messages  # format
     assert "K36" in messages  # publisher
+    assert "dcat:theme MUSS eine IRI aus diesem Vokabular" in messages
+    assert "dcat:themeTaxonomy MUSS" in messages
 
 
 @pytest.mark.parametrize("app_config", [{}], indirect=False)
