@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     # imports nothing, so its models and services load without Flask views.
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .catalog.views import bp as catalog_bp
     from .comments.views import bp as comments_bp
     from .events.views import bp as events_bp
     from .ideas.views import bp as ideas_bp
@@ -158,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
     # Read-only open data (GET only): no session, so no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(catalog_bp)
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -11,6 +11,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .catalog.graph import configuration_problems as catalog_configuration_problems
+
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -111,6 +113,8 @@ def check_configuration(app: Flask, environ: dict[str, str] | None = None) -> li
                 "operator-details",
                 f"{key} is still the example address; the legal pages need yours.",
             )
+    for problem in catalog_configuration_problems(config):
+        add("warning", "catalog-config", problem + " It is left out of /catalog.")
     return findings
 
 

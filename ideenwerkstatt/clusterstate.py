@@ -176,7 +176,7 @@ def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     caching = any(
         float(app.config.get(name, 0) or 0) > 0
-        for name in ("PAGE_CACHE_SECONDS", "IDEA_COUNT_CACHE_SECONDS")
+        for name in ("PAGE_CACHE_SECONDS", "IDEA_COUNT_CACHE_SECONDS", "CATALOG_CACHE_SECONDS")
     )
     if not url or not caching:
         return

@@ -176,6 +176,18 @@ def build_config(instance_path: Path) -> dict:
         "ACCESSIBILITY_CONTACT_EMAIL": os.environ.get(
             "ACCESSIBILITY_CONTACT_EMAIL", "barrierefreiheit@example.org"
         ),
+        # The DCAT-AP.de catalogue at /catalog (catalog/): the data provider id GovData gave
+        # (dcatde:contributorID, http://dcat-ap.de/def/contributors/...), the town's
+        # political geocoding URI (http://dcat-ap.de/def/politicalGeocoding/...), and the
+        # contact point: an office's address, never a person's (default OPERATOR_EMAIL).
+        "CATALOG_CONTRIBUTOR_ID": os.environ.get("CATALOG_CONTRIBUTOR_ID", "").strip(),
+        "CATALOG_POLITICAL_GEOCODING_URI": os.environ.get(
+            "CATALOG_POLITICAL_GEOCODING_URI", ""
+        ).strip(),
+        "CATALOG_CONTACT_EMAIL": os.environ.get("CATALOG_CONTACT_EMAIL", "").strip(),
+        "CATALOG_CONTACT_URL": os.environ.get("CATALOG_CONTACT_URL", "").strip(),
+        # Seconds the serialized catalogue is kept per process (emptied by its writes); 0: off.
+        "CATALOG_CACHE_SECONDS": _int("CATALOG_CACHE_SECONDS", 60),
         "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
         # Proxies in front of the app (nginx: 1) whose X-Forwarded-For / -Proto are believed,
         # so that rate limits count each client's address, not the proxy's; 0: none.

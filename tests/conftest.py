@@ -35,6 +35,10 @@ ENVIRONMENT_VARIABLES = (
     "WEB_CONCURRENCY",
     "HOST",
     "PORT",
+    "CATALOG_CONTRIBUTOR_ID",
+    "CATALOG_POLITICAL_GEOCODING_URI",
+    "CATALOG_CONTACT_EMAIL",
+    "CATALOG_CONTACT_URL",
 )
 
 # scrypt with N=2**10: the same code path as production, a thousandth of the cost.

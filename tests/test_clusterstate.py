@@ -189,6 +189,25 @@ def test_a_summary_published_on_a_shows_on_bs_remembered_event_page(a, b):
     assert queries > 0 and 'href="/events/sued/summary"' in html
 
 
+@needs_redis
+def test_a_summary_published_on_a_shows_in_bs_remembered_catalogue(a, b):
+    from ideenwerkstatt.summaries import services
+
+    assert "catalog_cache" in b.extensions  # CATALOG_CACHE_SECONDS defaults to 60
+    data = closed_event_with_ideas()
+    visitor = Visitor(b)
+    visitor.get("/catalog.ttl")
+    before, queries = visitor.get("/catalog.ttl")
+    assert queries == 0, "the catalogue was not remembered"
+    assert "/events/sued/summary" not in before
+    summary = services.start_summary(data["event"], make_user(role="moderator"))
+    services.save_texts(summary, None, "Danke!", "", {})
+    services.publish_summary(summary, None)
+    db.session.commit()  # through app A
+    after, queries = visitor.get("/catalog.ttl")
+    assert queries > 0 and "/events/sued/summary" in after
+
+
 def test_without_redis_b_shows_its_remembered_page_until_it_expires(file_db_app, tmp_path):
     """The control: per-process caches do not learn of another process's write."""
     local = {"PAGE_CACHE_SECONDS": 60, "IDEA_COUNT_CACHE_SECONDS": 60}

@@ -49,6 +49,11 @@ slugs separated by spaces. A text cell starting with `=`, `+`, `-`, `@`, a tab o
 return gets a leading `'`, so that no spreadsheet runs it as a formula. Columns: themes
 {", ".join(THEME_COLUMNS)}; events {", ".join(EVENT_COLUMNS)}; ideas {", ".join(IDEA_COLUMNS)}.
 
+**Catalogue**: open-data portals find these data sets in the DCAT-AP.de 2.0 catalogue at
+`/catalog` (Turtle; RDF/XML and JSON-LD by content negotiation, or `/catalog.ttl`,
+`/catalog.rdf`, `/catalog.jsonld`): all published ideas, each theme's ideas and each published
+event result, with this API as their data service.
+
 **Times** are ISO 8601 in UTC with a `Z`, to the second (`2025-05-01T18:00:00Z`).
 
 **Caching and CORS**: responses carry `Cache-Control: public, max-age=60` (server errors:
@@ -444,6 +449,10 @@ SPEC = {
         "license": {"name": "Data: CC BY 4.0", "url": LICENSE_URL},
     },
     "servers": [{"url": "/api/v1"}],
+    "externalDocs": {
+        "description": "The DCAT-AP.de catalogue of these data sets (Turtle, RDF/XML, JSON-LD).",
+        "url": "/catalog",
+    },
     "tags": [
         {"name": "themes", "description": "The themes ideas are grouped by."},
         {"name": "events", "description": "Ideenwerkstätten: dialogue events."},
