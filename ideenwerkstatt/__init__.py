@@ -50,11 +50,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from . import errors, pagecache, templating
+    from . import errors, pagecache, proxies, templating
 
     errors.register(app)
     templating.register(app)
     pagecache.init_app(app)
+    # Outermost: everything inside (rate limits, the page cache's key) sees the visitor.
+    proxies.init_app(app)
 
     from .cli import register_commands
 

@@ -94,7 +94,11 @@ def build_config(instance_path: Path) -> dict:
         # Login sessions stored server-side end after this many seconds without use.
         "LOGIN_SESSION_MAX_AGE": 60 * 60 * 24 * 14,
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead of a clock
+        # nginx's client_max_body_size (deploy/nginx/ideenwerkstatt.conf) matches this.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Addresses or networks of the reverse proxies (nginx) whose X-Forwarded-For and
+        # X-Forwarded-Proto are believed (proxies.py); empty: those headers are ignored.
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", ""),
         # Babel: German by default, English on request.
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",

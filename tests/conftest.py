@@ -35,6 +35,7 @@ ENVIRONMENT_VARIABLES = (
     "WEB_CONCURRENCY",
     "HOST",
     "PORT",
+    "TRUSTED_PROXIES",
 )
 
 # scrypt with N=2**10: the same code path as production, a thousandth of the cost.
