@@ -50,10 +50,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from . import errors, pagecache, proxies, templating
+    from . import assets, errors, pagecache, proxies, templating
 
     errors.register(app)
     templating.register(app)
+    assets.init_app(app)
     pagecache.init_app(app)
     # Outermost: everything inside (rate limits, the page cache's key) sees the visitor.
     proxies.init_app(app)
