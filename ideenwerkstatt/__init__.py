@@ -50,12 +50,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from . import assets, errors, pagecache, proxies, templating
+    from . import assets, clusterstate, errors, pagecache, proxies, templating
 
     errors.register(app)
     templating.register(app)
     assets.init_app(app)
     pagecache.init_app(app)
+    clusterstate.init_app(app)  # after pagecache: its hook must run first in a request
     # Outermost: everything inside (rate limits, the page cache's key) sees the visitor.
     proxies.init_app(app)
 

@@ -125,6 +125,13 @@ def build_config(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1").lower()
         not in ("0", "false", "no", "off"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # Redis down: fail open to per-process counters in memory (the same limits, counted
+        # by each process alone) and try Redis again later; never refuse everyone, never 500.
+        # A hall of 300 phones shares one address and must not be locked out by an outage.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        "RATELIMIT_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "iw"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute"),
         "RATELIMIT_LOGIN_FAILURES": os.environ.get("RATELIMIT_LOGIN_FAILURES", "5 per 15 minutes"),
@@ -144,6 +151,8 @@ def build_config(instance_path: Path) -> dict:
         # poll), and the streams' timing. LIVE_MAX_STREAMS per process; `serve` sets it from
         # its threads so that streams never take the threads pages and votes need.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Prefix of this site's keys in Redis (several sites, or tests, may share one Redis).
+        "REDIS_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "iw"),
         "LIVE_FANOUT": os.environ.get("LIVE_FANOUT", "auto"),
         "LIVE_POLL_SECONDS": 0.25,
         "LIVE_SAFETY_POLL_SECONDS": 5,
@@ -173,8 +182,10 @@ def build_config(instance_path: Path) -> dict:
         ),
         "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
         # Seconds a list filter's idea count is remembered per process (ideas/counts.py); 0: off.
+        # With REDIS_URL any server's write forgets it everywhere (clusterstate.py).
         "IDEA_COUNT_CACHE_SECONDS": _int("IDEA_COUNT_CACHE_SECONDS", 5),
         # Seconds a public page is remembered per process for visitors without a cookie
-        # (pagecache.py; emptied by this process's writes); 0: off.
+        # (pagecache.py; emptied by this process's writes, with REDIS_URL by any server's
+        # writes); 0: off.
         "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 2),
     }

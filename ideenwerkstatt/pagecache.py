@@ -10,7 +10,10 @@ memory. Only:
 - by URL (host, path and query string) and the language Accept-Language picks.
 Any INSERT, UPDATE or DELETE this process runs empties the memory at once (a vote, a new
 idea, a moderator's decision); what other processes write shows after at most those
-seconds. Signed-in people never get a remembered page.
+seconds. With REDIS_URL set, every key also holds the cluster's page generation
+(clusterstate.py), raised after each committed write on any server: what any process
+writes shows at the next request everywhere, and while Redis cannot be reached nothing is
+remembered or answered from memory. Signed-in people never get a remembered page.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import time
 from flask import Flask, g, request, session
 from sqlalchemy import event
 
+from .clusterstate import PAGES, generation
 from .extensions import db
 from .i18n import browser_locale
 
@@ -77,7 +81,10 @@ def _key() -> tuple | None:
         or "Authorization" in request.headers
     ):
         return None
-    return (request.host, request.full_path, browser_locale())
+    cluster = generation(PAGES)
+    if cluster is None:
+        return None  # Redis unreachable: another server's write could not be seen
+    return (cluster, request.host, request.full_path, browser_locale())
 
 
 def init_app(app: Flask) -> None:

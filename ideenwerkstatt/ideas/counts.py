@@ -5,7 +5,10 @@ reads the whole index (and for a search, every row), while the page itself reads
 Visitors page through the same filter, so the count is kept for IDEA_COUNT_CACHE_SECONDS
 (0 turns this off). Any INSERT, DELETE or UPDATE of ideas run by this process empties it at
 once, except the vote-count updates (they never change how many ideas match); changes made by
-other processes show after at most those seconds.
+other processes show after at most those seconds. With REDIS_URL set, the key also holds the
+cluster's idea generation (clusterstate.py), raised after such a write on any server, so a
+change shows everywhere at the next request; while Redis cannot be reached, every count is
+made afresh.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable, Hashable
 from flask import current_app
 from sqlalchemy import event
 
+from ..clusterstate import IDEAS, generation
 from ..extensions import db
 
 MAX_ENTRIES = 2000  # searches make many keys; past this the memory simply starts over
@@ -67,4 +71,7 @@ def cached_count(key: Hashable, count: Callable[[], int]) -> int:
         cache = CountCache(seconds)
         event.listen(db.engine, "after_cursor_execute", cache.on_statement)
         app.extensions["idea_count_cache"] = cache
-    return cache.get(key, count)
+    cluster = generation(IDEAS)
+    if cluster is None:
+        return count()  # Redis unreachable: another server's write could not be seen
+    return cache.get((cluster, key), count)

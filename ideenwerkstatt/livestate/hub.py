@@ -11,7 +11,10 @@ How a change reaches a stream held by another process:
 - SQLite without Redis: the thread reads the versions of all watched events every
   LIVE_POLL_SECONDS (0.25 s): one indexed query per process, whatever the number of streams.
 In the first two modes the thread also reads the versions every LIVE_SAFETY_POLL_SECONDS, so a
-notification lost while a connection was re-established is caught up.
+notification lost while a connection was re-established is caught up. While Redis cannot be
+reached, the Redis mode falls back to the version poll (every LIVE_POLL_SECONDS) and tries
+Redis again every few seconds; publishing is skipped meanwhile. Either is logged as a warning
+at most once a minute per process, not once per vote.
 
 Streams never hold a database connection: they sleep on the hub's condition variable and
 borrow a connection only to render a new state, which is rendered once per version, viewer
@@ -38,6 +41,9 @@ from .services import live_state, version_of
 
 log = logging.getLogger(__name__)
 CHANNEL = "iw_live"
+REDIS_TIMEOUT = 0.5  # seconds to connect (and, publishing, to answer)
+REDIS_RETRY_SECONDS = 5.0  # while Redis is down: poll versions, try Redis again after this
+WARN_EVERY_SECONDS = 60.0
 
 
 def fanout_mode(app: Flask) -> str:
@@ -65,6 +71,8 @@ class Hub:
         self.idle_since = time.monotonic()
         self.stopping = threading.Event()
         self.redis = None
+        self.redis_down_until = 0.0
+        self.warned_at = float("-inf")
         self.cache: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()
         self.render_lock = threading.Lock()
         self.streams = 0
@@ -127,13 +135,25 @@ class Hub:
     def committed(self, pending: dict[int, int]) -> None:
         for event_id, version in pending.items():
             self.seen(event_id, version)
-        if self.mode == "redis":
+        if self.mode == "redis" and time.monotonic() >= self.redis_down_until:
             try:
                 client = self._redis()
                 for event_id, version in pending.items():
                     client.publish(CHANNEL, f"{event_id}:{version}")
-            except Exception:  # the safety poll catches up; a vote must not fail for this
-                log.exception("live: publishing to Redis failed")
+            except Exception as error:  # the other processes poll; a vote must not fail
+                self._redis_failed(error)
+
+    def _redis_failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        self.redis_down_until = now + REDIS_RETRY_SECONDS
+        if now - self.warned_at >= WARN_EVERY_SECONDS:
+            self.warned_at = now
+            log.warning(
+                "live: Redis unreachable (%s): streams fall back to polling the versions every "
+                "%s s until it answers (this warning at most once a minute)",
+                error,
+                self.app.config.get("LIVE_POLL_SECONDS", 0.25),
+            )
 
     # --- rendering, once per version ----------------------------------------------------
 
@@ -246,15 +266,28 @@ class Hub:
 
     def _redis(self):
         if self.redis is None:
-            self.redis = redis.Redis.from_url(self.app.config["REDIS_URL"])
+            self.redis = redis.Redis.from_url(
+                self.app.config["REDIS_URL"],
+                socket_connect_timeout=REDIS_TIMEOUT,
+                socket_timeout=REDIS_TIMEOUT,
+            )
         return self.redis
+
+    def _poll_while_redis_is_down(self) -> None:
+        """The fallback: the version poll, until it is time to try Redis again."""
+        interval = float(self.app.config.get("LIVE_POLL_SECONDS", 0.25))
+        while time.monotonic() < self.redis_down_until and not self._done():
+            self._safety_poll()
+            self.stopping.wait(interval)
 
     def _listen_redis(self) -> None:
         safety = float(self.app.config.get("LIVE_SAFETY_POLL_SECONDS", 5))
         while not self._done():
+            pubsub = None
             try:
                 pubsub = self._redis().pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL)
+                self.redis_down_until = 0.0
                 self._safety_poll()
                 last_poll = time.monotonic()
                 while True:
@@ -268,6 +301,11 @@ class Hub:
                     if time.monotonic() - last_poll >= safety:
                         self._safety_poll()
                         last_poll = time.monotonic()
+            except redis.RedisError as error:
+                if pubsub is not None:
+                    pubsub.close()
+                self._redis_failed(error)
+                self._poll_while_redis_is_down()
             except Exception:
                 log.exception("live: the Redis subscription failed; reconnecting")
                 self.stopping.wait(1)
