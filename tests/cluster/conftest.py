@@ -4,6 +4,8 @@ there): it needs nginx, PostgreSQL and Redis on this machine."""
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from ideenwerkstatt.extensions import db
@@ -15,10 +17,18 @@ from .harness import Cluster, sign_in
 CLUSTER_ENV = {"RATELIMIT_JOIN_WRONG_CODES": "6 per minute"}
 
 
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt  # pytest then tears the fixtures down: nothing is left running
+
+
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory):
-    with Cluster(tmp_path_factory.mktemp("cluster"), extra_env=CLUSTER_ENV) as running:
-        yield running
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with Cluster(tmp_path_factory.mktemp("cluster"), extra_env=CLUSTER_ENV) as running:
+            yield running
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +185,11 @@ class AppServer:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def instance(self) -> Path:
+        """This server's own instance folder (its mail files, as on its own machine)."""
+        return Path(self.env["INSTANCE_PATH"])
+
     def start(self) -> None:
         command = [str(BIN / "ideenwerkstatt"), "serve", "--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--workers", str(self.workers)]
@@ -216,6 +222,7 @@ class Cluster:
     database_url: str = ""
     nginx_port: int = 0
     nginx: subprocess.Popen | None = None
+    nginx_prefix: Path | None = None
     apps: list[AppServer] = field(default_factory=list)
 
     @property
@@ -273,6 +280,18 @@ class Cluster:
 
     def stop(self) -> None:
         stop_group(self.nginx, signal.SIGQUIT, wait=10)
+        if self.nginx_prefix is not None:
+            # Kept beside the servers' logs for a look after a failed run.
+            shutil.copytree(
+                self.nginx_prefix,
+                self.workdir / "nginx",
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns(
+                    "*_temp", "client_body", "proxy", "fastcgi", "uwsgi", "scgi"
+                ),
+            )
+            shutil.rmtree(self.nginx_prefix, ignore_errors=True)
+            self.nginx_prefix = None
         for server in self.apps:
             server.stop()
         self._drop_database()
@@ -317,6 +336,8 @@ class Cluster:
         client = redis.Redis.from_url(self.redis_url)
         try:
             client.flushdb()
+        except redis.ConnectionError as error:
+            raise RuntimeError(f"Redis is not reachable at {self.redis_url}: {error}") from error
         finally:
             client.close()
 
@@ -324,20 +345,19 @@ class Cluster:
         binary = nginx_binary()
         if binary is None:
             raise RuntimeError("nginx is not installed (make test-cluster installs it)")
-        prefix = self.workdir / "nginx"
-        prefix.mkdir(parents=True, exist_ok=True)
-        # Run as root, nginx's workers become `nobody`: they must reach their temp folders.
-        for folder in (self.workdir, prefix):
-            folder.chmod(0o755)
+        # Its own folder under /tmp, open to all: run as root, nginx's workers become `nobody`
+        # and must reach their temp folders (pytest's folders are private to their owner).
+        prefix = self.nginx_prefix = Path(tempfile.mkdtemp(prefix="iw-cluster-nginx-"))
+        prefix.chmod(0o755)
         for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (prefix / name).mkdir(exist_ok=True)
+            (prefix / name).mkdir()
             (prefix / name).chmod(0o777)
         site = render_site(
             SITE.read_text(), [s.address for s in self.apps], self.nginx_port, ROOT / "static"
         )
         conf = prefix / "nginx.conf"
         conf.write_text(nginx_conf(prefix, site))
-        log = self.workdir / "nginx.log"
+        log = prefix / "nginx.log"
         with log.open("w") as out:
             self.nginx = subprocess.Popen(
                 [binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
