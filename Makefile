@@ -89,10 +89,17 @@ translations: install
 # 2 x 1.5 minutes at 300). N = 1,000: `make bench-live LIVE_PHONES=1000` (the script raises
 # its open-files limit; see benchmarks/RESULTS.md).
 LIVE_PHONES ?= 300
+CLUSTER_PHONES ?= 1000
 
-bench: install
+bench: install nginx wrk
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
+	$(BIN)/python benchmarks/cluster.py --phones $(CLUSTER_PHONES) --write
+
+# One app server against two behind nginx (PostgreSQL, Redis): list page, vote POST and the
+# evening with CLUSTER_PHONES phones through nginx (about 4 minutes).
+bench-cluster: install nginx wrk
+	$(BIN)/python benchmarks/cluster.py --phones $(CLUSTER_PHONES) --write
 
 bench-live: install
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
