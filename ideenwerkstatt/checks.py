@@ -95,8 +95,8 @@ def check_configuration(app: Flask, environ: dict[str, str] | None = None) -> li
         add(
             "warning",
             "ratelimit-memory",
-            "Rate limits are counted in memory per process; set REDIS_URL so that all workers "
-            "share them.",
+            "Rate limits are counted in memory per process, and a write empties only its own "
+            "process's page and count caches; set REDIS_URL so that all workers share them.",
         )
     if not config.get("SESSION_COOKIE_SECURE"):
         add(

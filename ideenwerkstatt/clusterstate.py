@@ -47,14 +47,20 @@ SOCKET_TIMEOUT = 0.5  # seconds; a Redis that hangs must not hang the page for l
 
 _READS = ("SELECT", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA", "SHOW")
 _IDEA_WRITES = ("INSERT INTO IDEA ", "DELETE FROM IDEA ", "UPDATE IDEA ")
+# The mail outbox is on no public page: the delivery workers' bookkeeping empties no cache.
+_UNSEEN_WRITES = (
+    "INSERT INTO OUTBOX_MESSAGE ",
+    "UPDATE OUTBOX_MESSAGE ",
+    "DELETE FROM OUTBOX_MESSAGE ",
+)
 _VOTE_COUNT_UPDATE = "UPDATE IDEA SET VOTE_COUNT"
 
 
 def write_kinds(statement: str) -> frozenset[str]:
-    """Which generations a statement may change: none for reads, PAGES for any write, and
-    IDEAS too for a write to ideas other than the vote-count update."""
+    """Which generations a statement may change: none for reads and the outbox, PAGES for
+    any other write, and IDEAS too for a write to ideas other than the vote-count update."""
     head = statement.lstrip()[:40].upper()
-    if head.startswith(_READS):
+    if head.startswith(_READS) or head.startswith(_UNSEEN_WRITES):
         return frozenset()
     if head.startswith(_IDEA_WRITES) and not head.startswith(_VOTE_COUNT_UPDATE):
         return frozenset(KINDS)

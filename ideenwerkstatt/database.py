@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import enum
+import hashlib
 from contextlib import contextmanager
 
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -118,3 +119,23 @@ def commit() -> None:
     from .extensions import db
 
     db.session.commit()
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit number for a job's name (PostgreSQL advisory locks take one)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def try_job_lock(name: str) -> bool:
+    """Whether this transaction may run the clock-driven job `name` now, whatever number of
+    servers try at the same moment. PostgreSQL: `pg_try_advisory_xact_lock`, which never
+    waits: False while another session's transaction holds it; it is released with the
+    transaction (commit or rollback), also when the process dies. SQLite: True, because
+    writers already queue one after another (BEGIN IMMEDIATE, see `writing`) and SQLite is
+    a single server's database. Each job stays idempotent besides (keys, conditions), so a
+    later run at the same due time finds nothing left to do."""
+    from .extensions import db  # cycle: extensions imports this module for Base
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(advisory_key(name)))))

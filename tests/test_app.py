@@ -68,3 +68,30 @@ def test_language_switch_refuses_an_open_redirect(client):
     response = client.get("/language/de?next=//evil.example")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def _address_seen(app, headers):
+    from flask import request
+
+    from ideenwerkstatt.extensions import db
+
+    seen = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: seen.append(request.remote_addr))
+    app.test_client().get("/healthz", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    with app.app_context():
+        db.engine.dispose()  # no connection left behind for the garbage collector
+    return seen[-1]
+
+
+def test_behind_a_trusted_proxy_the_clients_address_counts(tmp_path):
+    from ideenwerkstatt import create_app
+
+    from .conftest import build_test_config
+
+    forwarded = {"X-Forwarded-For": "203.0.113.5, 198.51.100.7"}
+    direct = create_app(build_test_config(tmp_path / "direct"))
+    assert _address_seen(direct, forwarded) == "10.0.0.9"  # headers not believed
+    proxied = create_app(build_test_config(tmp_path / "proxied", TRUSTED_PROXIES="10.0.0.9"))
+    # From the trusted proxy: its own entry is the last one; what the client put before it is
+    # not trusted (tests/test_proxies.py: requests from anywhere else keep their address).
+    assert _address_seen(proxied, forwarded) == "198.51.100.7"

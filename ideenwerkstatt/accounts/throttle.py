@@ -19,8 +19,10 @@ def _key(email: str) -> str:
         address = normalize_email(email)
     except InvalidEmail:
         address = (email or "").strip()
-    # Hashed: the limiter's storage (Redis) never holds an address in clear.
-    return "login-fail:" + hashlib.sha256(address.casefold().encode()).hexdigest()
+    # Hashed: the limiter's storage (Redis) never holds an address in clear. Prefixed like
+    # flask-limiter's own keys, for several sites on one Redis.
+    prefix = current_app.config.get("REDIS_KEY_PREFIX", "iw")
+    return f"{prefix}/login-fail:" + hashlib.sha256(address.casefold().encode()).hexdigest()
 
 
 def _limit() -> limits.RateLimitItem:

@@ -4,7 +4,8 @@ Reminders go to the people registered (they asked to attend: GDPR Art. 6(1)(b)),
 or not they consented to invitations. Who registered after the reminder window opened has
 just had the confirmation mail with the calendar file and gets no second mail. The
 idempotency key `reminder:<event_id>:<user_id>` makes it once per person and event, however
-often and from however many workers `ideenwerkstatt mail remind` runs.
+often and from however many workers `ideenwerkstatt mail remind` runs; on PostgreSQL an
+advisory lock (`try_job_lock`) also lets only one server at a time look for due reminders.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..database import utcnow
+from ..database import try_job_lock, utcnow
 from ..events.models import Event, Phase
 from ..extensions import db
 from ..mail.models import OutboxMessage
@@ -44,8 +45,10 @@ def queue_due_reminders(now: dt.datetime | None = None) -> int:
     """Queue the reminder for every event starting within the next 48 hours (not drafts)
     to each person confirmed before the window opened who has not had it (flush only).
     Returns how many were queued. Cheap when there is nothing to do: one query per event
-    in the window, and nothing is rendered."""
+    in the window, and nothing is rendered. 0 at once while another server is at it."""
     now = now or utcnow()
+    if not try_job_lock("reminders"):
+        return 0
     events = db.session.scalars(
         select(Event)
         .where(

@@ -18,8 +18,10 @@ TOO_MANY = _l(
 
 
 def _key(address: str) -> str:
-    # Hashed: the limiter's storage (Redis) never holds an address in clear.
-    return "join-wrong:" + hashlib.sha256(address.encode()).hexdigest()
+    # Hashed: the limiter's storage (Redis) never holds an address in clear. Prefixed like
+    # flask-limiter's own keys, for several sites on one Redis.
+    prefix = current_app.config.get("REDIS_KEY_PREFIX", "iw")
+    return f"{prefix}/join-wrong:" + hashlib.sha256(address.encode()).hexdigest()
 
 
 def _limit() -> limits.RateLimitItem:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..auditlog import log_action
 from ..comments.models import Comment, CommentStatus
-from ..database import utcnow
+from ..database import try_job_lock, utcnow
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..livestate.services import touch
@@ -172,8 +172,11 @@ def open_flags(*, limit: int = 200):
 def send_flag_digest(now=None) -> int:
     """Mail every moderator (and organizer, admin) one digest of the flags nobody was told
     about yet, at most once per hour: the idempotency key names the hour, and when this
-    hour's digest went out, new flags wait for the next hour. Returns mails queued."""
+    hour's digest went out, new flags wait for the next hour. Returns mails queued; 0 at once
+    while another server is sending it (PostgreSQL advisory lock, `try_job_lock`)."""
     now = now or utcnow()
+    if not try_job_lock("flag_digest"):
+        return 0
     hour = f"{now:%Y%m%d%H}"
     already = db.session.scalar(
         select(func.count()).where(OutboxMessage.idempotency_key.like(f"flag_digest:{hour}:%"))

@@ -38,6 +38,9 @@ def purge_command() -> None:
     with writing():
         counts = services.purge_expired()
         commit()
+    if not counts:
+        click.echo("another server is running the purge right now: nothing done here")
+        return
     for kind, count in counts.items():
         click.echo(f"{kind}: {count} deleted")
     click.echo(f"total: {sum(counts.values())} deleted")

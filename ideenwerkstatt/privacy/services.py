@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ..accounts.models import AccountToken, LoginSession, User
-from ..database import utcnow
+from ..database import try_job_lock, utcnow
 from ..extensions import db
 from ..mail.delivery import register_send_check
 from ..mail.models import OutboxMessage, OutboxStatus
@@ -504,8 +504,12 @@ def purge_expired(now: dt.datetime | None = None) -> dict[str, int]:
     (flush only): accounts never confirmed within UNCONFIRMED_ACCOUNT_DAYS (with their
     mails, tokens and ledger), expired or used mail-link tokens, login sessions unused for
     LOGIN_SESSION_MAX_AGE, sent/failed/cancelled mails older than SENT_MAIL_RETENTION_DAYS,
-    and whatever the registered purge steps delete."""
+    and whatever the registered purge steps delete. An empty dict when another server is
+    running the purge right now (PostgreSQL advisory lock, `try_job_lock`); a later run at
+    the same due time finds nothing left to delete."""
     now = now or utcnow()
+    if not try_job_lock("retention_purge"):
+        return {}
     config = current_app.config
     counts: dict[str, int] = {}
 
