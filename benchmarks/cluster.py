@@ -187,7 +187,8 @@ def report(results: dict, stats: dict, args) -> str:
         f"{live_load.ms(p(delays, 99))} (target p95 <= 1 s: "
         f"{'met' if p95 is not None and p95 <= 1 else 'missed'}); vote POST p50 / p95 "
         f"{live_load.ms(p(stats['vote_times'], 50))} / {live_load.ms(p(stats['vote_times'], 95))}"
-        f"; errors {stats['errors']}, votes never shown {stats['not_shown']}, stream refusals "
+        f"; errors {stats['errors']}, votes never shown {stats['not_shown']} (states the wall "
+        f"received: {stats['wall_states']}), stream refusals "
         f"{stats['fallbacks']}; both servers' CPU {stats['cpu']:.2f} cores, memory "
         f"{stats['peak_rss'] / 2**20:.0f} MB; machine load {stats['load']:.1f} / "
         f"{stats['load_end']:.1f}.",
