@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # gettext names used in the code beyond babel's defaults (_, gettext, ngettext, pgettext).
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
-.PHONY: install run test test-postgres lint format chromium translations bench bench-live clean
+.PHONY: install run test test-postgres test-cluster lint format chromium nginx wrk translations bench bench-live bench-cluster clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,26 @@ test: install chromium
 ## The suite against a throwaway PostgreSQL database (as CI does).
 test-postgres: install chromium
 	bash .ci/postgres-suite
+
+## nginx (Debian's) running deploy/nginx/ideenwerkstatt.conf in front of two app servers on a
+## throwaway PostgreSQL database (127.0.0.1:5432) and Redis (CLUSTER_REDIS_URL, database 5 of
+## 127.0.0.1:6379, emptied), as a client would see them (tests/cluster; about 2.5 minutes).
+test-cluster: install nginx
+	$(BIN)/pytest tests/cluster -m cluster $(PYTEST_ARGS)
+
+# On a machine with systemd, Debian starts its default site on port 80 after installing;
+# the tests run their own nginx and do not need it (`sudo systemctl disable --now nginx`).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's nginx for the cluster tests and benchmark"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx >/dev/null; }
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the benchmarks"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 
 chromium:
 	@command -v zbarimg >/dev/null 2>&1 || { \
@@ -69,10 +89,20 @@ translations: install
 # 2 x 1.5 minutes at 300). N = 1,000: `make bench-live LIVE_PHONES=1000` (the script raises
 # its open-files limit; see benchmarks/RESULTS.md).
 LIVE_PHONES ?= 300
+CLUSTER_PHONES ?= 1000
 
-bench: install
+bench: install nginx wrk
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
+	$(BIN)/python benchmarks/cluster.py --phones $(CLUSTER_PHONES) --write
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS iw_bench_catalog" -c "CREATE DATABASE iw_bench_catalog"
+	$(BIN)/python benchmarks/catalog.py --postgresql postgresql://postgres@127.0.0.1:5432/iw_bench_catalog --write
+	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE iw_bench_catalog"
+
+# One app server against two behind nginx (PostgreSQL, Redis): list page, vote POST and the
+# evening with CLUSTER_PHONES phones through nginx (about 4 minutes).
+bench-cluster: install nginx wrk
+	$(BIN)/python benchmarks/cluster.py --phones $(CLUSTER_PHONES) --write
 
 bench-live: install
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write

@@ -36,14 +36,6 @@ def create_app(overrides: dict | None = None) -> Flask:
             overrides["SQLALCHEMY_DATABASE_URI"]
         )
 
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        # Behind nginx: the client's address and scheme from the proxy's headers (only as
-        # many hops as configured: a client cannot forge its way past them).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-
     # An operator changes page texts (imprint, privacy, accessibility, easy language) by
     # putting a template of the same name into INSTANCE_PATH/templates/: it wins.
     app.jinja_loader = ChoiceLoader(
@@ -58,12 +50,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from . import clusterstate, errors, pagecache, templating
+    from . import assets, clusterstate, errors, pagecache, proxies, templating
 
     errors.register(app)
     templating.register(app)
+    assets.init_app(app)
     pagecache.init_app(app)
     clusterstate.init_app(app)  # after pagecache: its hook must run first in a request
+    # Outermost: everything inside (rate limits, the page cache's key) sees the visitor.
+    proxies.init_app(app)
 
     from .cli import register_commands
 

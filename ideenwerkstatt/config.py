@@ -94,7 +94,11 @@ def build_config(instance_path: Path) -> dict:
         # Login sessions stored server-side end after this many seconds without use.
         "LOGIN_SESSION_MAX_AGE": 60 * 60 * 24 * 14,
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead of a clock
+        # nginx's client_max_body_size (deploy/nginx/ideenwerkstatt.conf) matches this.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Addresses or networks of the reverse proxies (nginx) whose X-Forwarded-For and
+        # X-Forwarded-Proto are believed (proxies.py); empty: those headers are ignored.
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", ""),
         # Babel: German by default, English on request.
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
@@ -189,9 +193,6 @@ def build_config(instance_path: Path) -> dict:
         # Seconds the serialized catalogue is kept per process (emptied by its writes); 0: off.
         "CATALOG_CACHE_SECONDS": _int("CATALOG_CACHE_SECONDS", 60),
         "WEB_CONCURRENCY": _int("WEB_CONCURRENCY", 1),
-        # Proxies in front of the app (nginx: 1) whose X-Forwarded-For / -Proto are believed,
-        # so that rate limits count each client's address, not the proxy's; 0: none.
-        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Seconds a list filter's idea count is remembered per process (ideas/counts.py); 0: off.
         # With REDIS_URL any server's write forgets it everywhere (clusterstate.py).
         "IDEA_COUNT_CACHE_SECONDS": _int("IDEA_COUNT_CACHE_SECONDS", 5),

@@ -33,6 +33,11 @@ WORKER_STOP_TIMEOUT = 30.0
 
 
 def default_workers() -> int:
+    """WEB_CONCURRENCY when set (the deployment's environment file), else one per core,
+    at least two."""
+    configured = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if configured:
+        return max(1, int(configured))
     return max(2, os.cpu_count() or 1)
 
 
@@ -99,7 +104,7 @@ def start_mail_worker(app: Flask, interval: float, stop: threading.Event) -> thr
     "--workers",
     default=None,
     type=click.IntRange(1, 64),
-    help="Worker processes (default: one per CPU core, at least 2).",
+    help="Worker processes [WEB_CONCURRENCY, else one per CPU core, at least 2].",
 )
 @click.option(
     "--threads",

@@ -39,6 +39,7 @@ ENVIRONMENT_VARIABLES = (
     "CATALOG_POLITICAL_GEOCODING_URI",
     "CATALOG_CONTACT_EMAIL",
     "CATALOG_CONTACT_URL",
+    "TRUSTED_PROXIES",
 )
 
 # scrypt with N=2**10: the same code path as production, a thousandth of the cost.

@@ -91,6 +91,7 @@ def test_behind_a_trusted_proxy_the_clients_address_counts(tmp_path):
     forwarded = {"X-Forwarded-For": "203.0.113.5, 198.51.100.7"}
     direct = create_app(build_test_config(tmp_path / "direct"))
     assert _address_seen(direct, forwarded) == "10.0.0.9"  # headers not believed
-    proxied = create_app(build_test_config(tmp_path / "proxied", TRUSTED_PROXIES=1))
-    # One proxy: its own entry is the last one; what the client put before it is not trusted.
+    proxied = create_app(build_test_config(tmp_path / "proxied", TRUSTED_PROXIES="10.0.0.9"))
+    # From the trusted proxy: its own entry is the last one; what the client put before it is
+    # not trusted (tests/test_proxies.py: requests from anywhere else keep their address).
     assert _address_seen(proxied, forwarded) == "198.51.100.7"

@@ -69,3 +69,11 @@ def test_serve_uses_threads_and_keeps_a_reserve_for_pages():
     assert serve.stream_reserve(64) == 16
     assert serve.stream_reserve(8) == 4
     assert serve.default_workers() >= 2
+
+
+def test_serve_takes_its_worker_count_from_web_concurrency(monkeypatch):
+    # The deployment's environment file (deploy/ideenwerkstatt.env.example) sets it.
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert serve.default_workers() == 5
+    monkeypatch.setenv("WEB_CONCURRENCY", "")
+    assert serve.default_workers() >= 2
