@@ -33,6 +33,7 @@ import resource
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,10 @@ SECTION_START = "<!-- bench:live_load.py start -->"
 SECTION_END = "<!-- bench:live_load.py end -->"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SECRET = "live-load-benchmark-secret-0123456789-0123456789"
+# One TLS context for all clients (the server is plain HTTP, but httpx builds a context per
+# client otherwise: loading the CA bundle 1,000 times took the first 40 s of the burst, so
+# the phones connected late and all at once).
+TLS = ssl.create_default_context()
 
 
 # --- set-up ------------------------------------------------------------------------------
@@ -376,7 +381,7 @@ async def phone(base, person, cookie_name, idea_ids, dots, burst, wall, stats, s
     timeout = httpx.Timeout(30, read=60)
     limits = httpx.Limits(max_connections=4)
     async with httpx.AsyncClient(
-        base_url=base, cookies=cookies, timeout=timeout, limits=limits
+        base_url=base, cookies=cookies, timeout=timeout, limits=limits, verify=TLS
     ) as client:
         url = "/events/abend/live/stream"
         listener = asyncio.create_task(
@@ -411,7 +416,7 @@ async def phone(base, person, cookie_name, idea_ids, dots, burst, wall, stats, s
 
 
 async def page_probe(base, stats, stop):
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=30, verify=TLS) as client:
         while not stop.is_set():
             sent = time.monotonic()
             try:
@@ -450,7 +455,9 @@ async def run_load(base, seeded, args, pgid, port) -> dict:
     stop = asyncio.Event()
     votes_expected = args.dots * len(seeded["people"])
     wall_stats = dict(stats, events=0)
-    async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30, read=60)) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=httpx.Timeout(30, read=60), verify=TLS
+    ) as client:
         wall_task = asyncio.create_task(
             read_stream(
                 client, "/events/abend/live/stream?audience=public", wall.saw, wall_stats, stop
@@ -459,6 +466,7 @@ async def run_load(base, seeded, args, pgid, port) -> dict:
         await asyncio.sleep(1)
         sampler = asyncio.create_task(sample_server(pgid, port, stats, stop))
         cpu_before, started = cpu_seconds(group_pids(pgid)), time.monotonic()
+        own_before = time.process_time()
         stats["load"] = os.getloadavg()[0]
         phones = [
             asyncio.create_task(
@@ -480,6 +488,7 @@ async def run_load(base, seeded, args, pgid, port) -> dict:
         probe = asyncio.create_task(page_probe(base, stats, stop))
         await asyncio.sleep(args.burst + 1)
         cpu_after, ended = cpu_seconds(group_pids(pgid)), time.monotonic()
+        stats["generator_cpu"] = (time.process_time() - own_before) / (ended - started)
         stats["load_end"] = os.getloadavg()[0]
         # The last votes' answers may still be on their way: wait for all of them (a POST
         # gives up after 30 s, as an error), then up to 10 s for the wall to show them; what is
@@ -619,13 +628,16 @@ def main() -> None:
                 print(rows[-1], flush=True)
                 print(
                     f"vote POST max {ms(max(stats['vote_times'], default=None))}, "
-                    f"wall states {stats['wall_states']}, stream drops {stats['stream_drops']}",
+                    f"wall states {stats['wall_states']}, stream drops {stats['stream_drops']}, "
+                    f"generator CPU {stats['generator_cpu']:.2f} cores, "
+                    f"fallbacks to polling {stats['fallbacks']}, polls {stats['polls']}",
                     flush=True,
                 )
                 if stats["not_shown"]:
                     print(
                         "never shown (idea, count needed, wall's last count):",
-                        stats["not_shown_detail"],
+                        stats["not_shown_detail"][:10],
+                        "..." if len(stats["not_shown_detail"]) > 10 else "",
                     )
                 if stats["error_codes"]:
                     print("vote answers other than 200:", sorted(set(stats["error_codes"])))
