@@ -338,6 +338,13 @@ async def read_stream(client: httpx.AsyncClient, url: str, on_state, stats: dict
                     stats["errors"] += 1
                     await asyncio.sleep(2)
                     continue
+                if on_state is None:
+                    # A phone: read what arrives without parsing it (cheap for the generator,
+                    # which otherwise lags behind 1,000 streams and inflates every latency).
+                    async for _chunk in response.aiter_raw():
+                        if stop.is_set():
+                            return
+                    continue
                 data = None
                 async for line in response.aiter_lines():
                     if line.startswith("id: "):
