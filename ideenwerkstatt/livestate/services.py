@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import threading
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, create_engine, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -116,12 +118,31 @@ def touch_after_commit(event_id: int | None) -> None:
     session.info.setdefault(_DEFERRED_KEY, set()).add(event_id)
 
 
+_bump_engines: dict[tuple[int, str], object] = {}
+_bump_engines_lock = threading.Lock()
+
+
+def _bump_engine(engine):
+    """A small pool of autocommit connections of this process for the bumps after commit,
+    apart from the app's pool: the committing request still holds its own connection while
+    the hook runs, so taking the bump's from the same pool could empty it (15 votes each
+    holding one and waiting for a second) and stop the process."""
+    key = (os.getpid(), engine.url.render_as_string(hide_password=False))
+    with _bump_engines_lock:
+        bump = _bump_engines.get(key)
+        if bump is None:
+            bump = create_engine(
+                engine.url, pool_size=1, max_overflow=2, isolation_level="AUTOCOMMIT"
+            )
+            _bump_engines[key] = bump
+        return bump
+
+
 def _touch_now(session, event_ids) -> dict[int, int]:
     """Bump the versions of `event_ids` in an autocommit statement each (PostgreSQL): the
     row lock lasts for that statement only."""
     bumped = {}
-    with session.get_bind().connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
+    with _bump_engine(session.get_bind()).connect() as conn:
         for event_id in sorted(event_ids):
             row = conn.execute(_TOUCH["postgresql"], {"event_id": event_id, "now": utcnow()})
             bumped[event_id] = row.first()[1]
