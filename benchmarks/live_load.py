@@ -583,7 +583,9 @@ def write_results(rows: list[str], args) -> None:
             f"{platform.node()} ({os.cpu_count()} cores). Server: `ideenwerkstatt serve "
             f"--workers {args.workers} --threads {args.threads}`; each phone spends {args.dots} "
             f"dots within {args.burst:.0f} s on {args.ideas} ideas; the generator runs in its own "
-            "process on the same machine. Each row keeps the date it was taken and the machine's "
+            "process on the same machine"
+            + (f" at niceness {args.generator_nice}" if args.generator_nice else "")
+            + ". Each row keeps the date it was taken and the machine's "
             "load; see the notes below for what the numbers mean.",
             "",
             HEADER,
