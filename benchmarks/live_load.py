@@ -40,7 +40,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
+# httpcore imports sniffio on every request to learn the async library; where sniffio is
+# not installed, each failed import searches sys.path again. Mark it absent once.
+sys.modules.setdefault("sniffio", None)
+
+import httpx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -365,6 +369,45 @@ async def read_stream(client: httpx.AsyncClient, url: str, on_state, stats: dict
             await asyncio.sleep(1)
 
 
+async def hold_stream(base: str, url: str, cookie: str, client, stats, stop):
+    """A phone's stream, held on a bare socket and read without parsing: what a phone does
+    with its state is not measured, and reading 1,000 streams through httpx cost the
+    generator more than a core, so it read them (and the votes' answers) seconds late. On a
+    503 it polls live.json through `client`, as the page does; it reconnects like
+    EventSource when the server ends the stream."""
+    host, port = base.removeprefix("http://").split(":")
+    request = (
+        f"GET {url} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\n"
+        "Accept: text/event-stream\r\nConnection: close\r\n\r\n"
+    ).encode()
+    while not stop.is_set():
+        writer = None
+        try:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(request)
+            status = (await reader.readline()).split(b" ", 2)[1:2]
+            if status == [b"503"]:
+                stats["fallbacks"] += 1
+                writer.close()
+                writer = None
+                await poll(client, url.replace("/live/stream", "/live.json"), None, stats, stop, 30)
+                continue
+            if status != [b"200"]:
+                stats["errors"] += 1
+                await asyncio.sleep(2)
+                continue
+            while not stop.is_set() and await reader.read(65536):
+                pass
+        except (OSError, asyncio.IncompleteReadError, IndexError):
+            if stop.is_set():
+                return
+            stats["stream_drops"] += 1
+            await asyncio.sleep(1)
+        finally:
+            if writer is not None:
+                writer.close()
+
+
 async def poll(client, url, on_state, stats, stop, seconds: float | None = None):
     etag = None
     until = time.monotonic() + seconds if seconds else None
@@ -392,7 +435,7 @@ async def phone(base, person, cookie_name, idea_ids, dots, burst, wall, stats, s
     ) as client:
         url = "/events/abend/live/stream"
         listener = asyncio.create_task(
-            read_stream(client, url, None, stats, stop)
+            hold_stream(base, url, f"{cookie_name}={person['cookie']}", client, stats, stop)
             if mode == "stream"
             else poll(client, "/events/abend/live.json", None, stats, stop)
         )
