@@ -8,7 +8,7 @@ from flask import Flask, abort, request
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import config as config_module
-from .database import harden_sqlite, set_write_intent
+from .database import harden_sqlite, hold_writer_lock, release_writer_lock, set_write_intent
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -192,8 +192,14 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _mark_writes():
-        # Requests that change things begin their transaction as writers (see database.py).
-        set_write_intent(request.method not in SAFE_METHODS)
+        # Requests that change things begin their transaction as writers (see database.py);
+        # on SQLite they queue for the writer lock before they take a pooled connection.
+        # Views marked `reads_first` open their write transaction themselves.
+        view = app.view_functions.get(request.endpoint)
+        writes = request.method not in SAFE_METHODS and not getattr(view, "reads_first", False)
+        set_write_intent(writes)
+        if writes:
+            hold_writer_lock(db.engine, for_request=True)
 
     @app.after_request
     def _security_headers(response):
@@ -215,3 +221,4 @@ def _register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def _end_write_intent(_exc):
         set_write_intent(False)
+        release_writer_lock(request_ended=True)

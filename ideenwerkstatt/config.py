@@ -160,6 +160,10 @@ def build_config(instance_path: Path) -> dict:
         "LIVE_STREAM_SECONDS": 300,
         "LIVE_HEARTBEAT_SECONDS": 15,
         "LIVE_MIN_INTERVAL_SECONDS": float(os.environ.get("LIVE_MIN_INTERVAL_SECONDS", "0.2")),
+        # A participant's phone: at most one state a second (the wall: the line above).
+        "LIVE_PHONE_MIN_INTERVAL_SECONDS": float(
+            os.environ.get("LIVE_PHONE_MIN_INTERVAL_SECONDS", "1.0")
+        ),
         "LIVE_RETRY_MS": 2000,
         "LIVE_MAX_STREAMS": _int("LIVE_MAX_STREAMS", 1000),
         # Spam defence on public forms, without CAPTCHAs or third parties.

@@ -5,12 +5,16 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import enum
+import fcntl
 import hashlib
+import os
+import threading
 from contextlib import contextmanager
 
+from flask import has_request_context
 from sqlalchemy import DateTime, Enum, MetaData, event, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -90,8 +94,102 @@ def writing():
         _write_intent.reset(token)
 
 
+class WriterLock:
+    """One writer at a time for a SQLite file, handed over without polling.
+
+    SQLite lets one connection write at a time; the others wait in its busy handler, which
+    sleeps and retries (up to 100 ms between tries). Under a burst of votes that turns into
+    waiting, not computing: with 1,000 phones, 15 connections per process slept in
+    `BEGIN IMMEDIATE` while the lock was free, and pages waited for those connections
+    (benchmarks/RESULTS.md). So writers queue here instead: a thread lock inside the process
+    and an `flock` on `<database>-writelock` between processes, both of which wake the next
+    writer the moment the lock is given back. A request that changes things takes it
+    before it uses a connection and gives it back when it ends; other writers (`writing()`)
+    take it at `BEGIN IMMEDIATE` and give it back when the transaction ends. SQLite's own
+    locking stays as it was: this only orders the writers that ask."""
+
+    def __init__(self, path: str):
+        self.path = f"{path}-writelock"
+        self.lock = threading.Lock()
+        self.fd: int | None = None
+        self.pid = 0
+
+    def _file(self) -> int:
+        if self.fd is None or self.pid != os.getpid():  # a forked child needs its own
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.pid = os.getpid()
+        return self.fd
+
+    def acquire(self, timeout: float) -> bool:
+        if not self.lock.acquire(timeout=timeout):
+            return False  # something holds it far too long: let SQLite's busy handler decide
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX)  # blocks without the GIL
+        except OSError:
+            self.lock.release()
+            return False
+        return True
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_UN)
+        finally:
+            self.lock.release()
+
+
+_writer_locks: dict[str, WriterLock] = {}
+_writer_locks_guard = threading.Lock()
+_held = threading.local()
+WRITER_LOCK_TIMEOUT = 10.0  # as SQLite's busy_timeout below
+
+
+def writer_lock(engine: Engine) -> WriterLock | None:
+    """The engine's writer lock: file-based SQLite only."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        return None
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(path, WriterLock(path))
+
+
+def hold_writer_lock(engine: Engine, *, for_request: bool = False) -> None:
+    """Queue for the engine's writer lock unless this thread holds it already.
+    `for_request`: held until the request ends (`release_writer_lock(request_ended=True)`),
+    not only until its first transaction ends: a request that committed once and then waited
+    for the lock again with a pooled connection in hand could empty the pool while the lock's
+    holder waits for a connection (seen at 1,000 phones)."""
+    lock = writer_lock(engine)
+    if lock is None or getattr(_held, "lock", None) is not None:
+        return
+    if lock.acquire(WRITER_LOCK_TIMEOUT):
+        _held.lock = lock
+        _held.for_request = for_request
+
+
+def release_writer_lock(*, request_ended: bool = False) -> None:
+    """Give back the writer lock this thread holds, if any: when its transaction ended, or,
+    for a request's lock, when the request ended."""
+    lock = getattr(_held, "lock", None)
+    if lock is None or (getattr(_held, "for_request", False) and not request_ended):
+        return
+    _held.lock = None
+    _held.for_request = False
+    lock.release()
+
+
+@event.listens_for(Session, "after_commit")
+def _release_after_commit(_session) -> None:
+    release_writer_lock()
+
+
+@event.listens_for(Session, "after_rollback")
+def _release_after_rollback(_session) -> None:
+    release_writer_lock()
+
+
 def harden_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout and foreign keys on every connection; BEGIN IMMEDIATE for writers."""
+    """WAL, a busy timeout and foreign keys on every connection; BEGIN IMMEDIATE for writers,
+    who queue for the writer lock first (WriterLock)."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -107,9 +205,44 @@ def harden_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, _record):
+        release_writer_lock()  # also for work on a bare connection, outside a Session
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        if _write_intent.get():
+            if not has_request_context():  # requests queue before they take a connection
+                hold_writer_lock(engine)
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def reads_first(view):
+    """Mark a view that changes things as reading first: its request begins as a reader (no
+    writer lock, plain BEGIN), and the view opens its write transaction itself with
+    `write_transaction()` once it knows what to write. On SQLite the one-writer-at-a-time
+    part is then the writing alone, not the whole request (sign-in lookup, form, answer)."""
+    view.reads_first = True
+    return view
+
+
+@contextmanager
+def write_transaction():
+    """For `reads_first` views: end the read transaction (its objects expire and load again
+    when used), then begin as a writer, on SQLite after queueing for the writer lock, which
+    is given back when the transaction ends. Reads after the block begin as a reader again."""
+    from .extensions import db  # the app's session (cycle: extensions imports this module)
+
+    db.session.commit()  # only reads so far: ends them and gives the connection back
+    token = _write_intent.set(True)
+    try:
+        hold_writer_lock(db.engine)
+        yield
+    finally:
+        _write_intent.reset(token)
+        release_writer_lock()
 
 
 def commit() -> None:

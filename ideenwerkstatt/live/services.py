@@ -236,12 +236,14 @@ def new_wall_key(actor, event: Event) -> str:
     session.wall_key_hash = _key_hash(key)
     db.session.flush()
     log_action(actor, "live.wall_link", event, "new")
+    _touch(event.id)  # a wall still open with the old link wakes, sees it gone and ends
     return key
 
 
 def revoke_wall_key(actor, event: Event) -> None:
-    """The wall link stops working (a wall open with it gets no new state). Organizers
-    only; logged. Raises NotAllowed."""
+    """The wall link stops working: a wall open with it gets no new state, and its open
+    stream ends at once (the version changes, the stream wakes and checks its link).
+    Organizers only; logged. Raises NotAllowed."""
     session = ensure_session(actor, event)
     session.wall_key_hash = None
     db.session.flush()

@@ -73,7 +73,7 @@ class Hub:
         self.redis = None
         self.redis_down_until = 0.0
         self.warned_at = float("-inf")
-        self.cache: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()
+        self.cache: OrderedDict[tuple, tuple[int, bytes, bytes]] = OrderedDict()
         self.render_lock = threading.Lock()
         self.streams = 0
         self.streams_lock = threading.Lock()
@@ -159,9 +159,22 @@ class Hub:
 
     def cached(self, event_id: int, viewer, at_least: int) -> tuple[int, bytes] | None:
         """The rendered state if this process already has one at least as new as
-        `at_least`: a stream woken by a change usually finds it here, without the database."""
+        `at_least`: a stream woken by a change usually finds it here, without the database
+        and without the render lock (a dict lookup is atomic)."""
         hit = self.cache.get((event_id, viewer.key))
-        return hit if hit is not None and hit[0] >= at_least else None
+        return hit[:2] if hit is not None and hit[0] >= at_least else None
+
+    def cached_frame(self, event_id: int, viewer, at_least: int) -> tuple[int, bytes] | None:
+        """(version, the whole Server-Sent Events frame as bytes) from the cache, as
+        `cached`: the frame is built once per version, not once per stream."""
+        hit = self.cache.get((event_id, viewer.key))
+        return (hit[0], hit[2]) if hit is not None and hit[0] >= at_least else None
+
+    def render_frame(self, event_id: int, viewer, version: int) -> tuple[int, bytes] | None:
+        """(version, SSE frame) at `version` or newer, rendered if this process has none."""
+        if self.render_cached(event_id, viewer, version) is None:
+            return None
+        return self.cached_frame(event_id, viewer, 0)
 
     def render_cached(
         self, event_id: int, viewer, version: int | None = None
@@ -172,6 +185,8 @@ class Hub:
         database connection: the render borrows one under the lock, so a caller waiting for the
         lock with a connection in hand could empty the pool while the lock's holder waits."""
         key = (event_id, viewer.key)
+        if version is not None and (hit := self.cached(event_id, viewer, version)):
+            return hit
         with self.render_lock:
             if version is not None and (hit := self.cached(event_id, viewer, version)):
                 return hit  # another stream rendered it while this one waited for the lock
@@ -179,17 +194,17 @@ class Hub:
                 version = version_of(event_id)
             cached = self.cache.get(key)
             if cached is not None and cached[0] == version:
-                return cached
+                return cached[:2]
             state = live_state(event_id, viewer)
             if state is None:
                 return None
             body = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
-            cached = (state["version"], body)
-            self.cache[key] = cached
+            frame = b"id: %d\nevent: state\ndata: %s\n\n" % (state["version"], body)
+            self.cache[key] = (state["version"], body, frame)
             self.cache.move_to_end(key)
             while len(self.cache) > 200:
                 self.cache.popitem(last=False)
-            return cached
+            return state["version"], body
 
     # --- the background thread --------------------------------------------------------
 

@@ -105,12 +105,15 @@ def stream(slug: str):
     """Server-Sent Events: `event: state` with the live state (its `id:` is the version)
     whenever the version passes the client's Last-Event-ID; a comment as heartbeat every
     LIVE_HEARTBEAT_SECONDS; ends after LIVE_STREAM_SECONDS (the browser reconnects after the
-    `retry:` hint and says what it has seen with Last-Event-ID)."""
+    `retry:` hint and says what it has seen with Last-Event-ID). A stream opened with the
+    wall's secret link checks the link again on every wake-up and ends as soon as it is
+    revoked or replaced (revoking bumps the version, so that is at once)."""
     found = services.live_event(slug)
     if found is None:
         abort(404)
-    event_id, _version = found
+    event_id, version_now = found
     viewer = _viewer(event_id)
+    key = request.args.get("key")  # valid here: `_viewer` refused an invalid one with 403
     seen = _last_event_id()
     app = current_app._get_current_object()
     config = app.config
@@ -123,18 +126,33 @@ def stream(slug: str):
 
     lifetime = float(config["LIVE_STREAM_SECONDS"])
     heartbeat = float(config["LIVE_HEARTBEAT_SECONDS"])
-    min_interval = float(config["LIVE_MIN_INTERVAL_SECONDS"])
+    # The wall (and staff) get changes within LIVE_MIN_INTERVAL_SECONDS; a participant's
+    # phone at most every LIVE_PHONE_MIN_INTERVAL_SECONDS: the phones are the many streams.
+    wall_like = viewer.join or viewer.staff or request.args.get("audience") == "public"
+    min_interval = float(
+        config["LIVE_MIN_INTERVAL_SECONDS"]
+        if wall_like
+        else config["LIVE_PHONE_MIN_INTERVAL_SECONDS"]
+    )
     retry_ms = int(config["LIVE_RETRY_MS"])
 
-    def render(at_least: int | None = None):
-        """The state at version `at_least` or newer: from this process's cache when another
-        stream rendered it already, else rendered here with a connection borrowed only for
-        this moment (the request's context has ended)."""
-        if at_least is not None and (hit := hub.cached(event_id, viewer, at_least)):
+    def render(at_least: int):
+        """The SSE frame of the state at version `at_least` or newer: from this process's
+        cache when another stream rendered it already (no lock, no database), else rendered
+        here with a connection borrowed only for this moment (the request's context has
+        ended)."""
+        if hit := hub.cached_frame(event_id, viewer, at_least):
             return hit
         with app.app_context(), force_locale(viewer.locale):
             try:
-                return hub.render_cached(event_id, viewer, at_least)
+                return hub.render_frame(event_id, viewer, at_least)
+            finally:
+                db.session.remove()
+
+    def key_still_valid() -> bool:
+        with app.app_context():
+            try:
+                return wall_key_valid(event_id, key)
             finally:
                 db.session.remove()
 
@@ -144,22 +162,22 @@ def stream(slug: str):
         try:
             yield f"retry: {retry_ms}\n\n"
             deadline = time.monotonic() + lifetime
-            rendered = render()
+            rendered = render(version_now)
             if rendered is None:
                 return
             hub.watch(event_id, rendered[0])
             watching = True
             while True:
                 if rendered is not None and rendered[0] > sent:
-                    version, body = rendered
-                    yield f"id: {version}\nevent: state\ndata: {body.decode()}\n\n"
+                    version, frame = rendered
+                    yield frame
                     sent = version
                     time.sleep(min_interval)  # changes in the meantime go out together
                 left = deadline - time.monotonic()
                 if left <= 0 or hub.stopping.is_set():
                     return
                 current = hub.wait(event_id, sent, min(heartbeat, left))
-                if hub.stopping.is_set():
+                if hub.stopping.is_set() or (key is not None and not key_still_valid()):
                     return
                 if current > sent:
                     rendered = render(current)

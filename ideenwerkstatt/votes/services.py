@@ -168,10 +168,11 @@ def _used_dots(voter, event_id: int) -> int:
     )
 
 
-def touch(event_id: int | None) -> None:
-    """The event's live version goes up with the vote."""
+def touch_after_commit(event_id: int | None) -> None:
+    """The event's live version goes up with the vote (on PostgreSQL right after its commit:
+    see livestate.services.touch_after_commit)."""
     # Imported here: the live state reads ideas and votes (cycle votes <-> livestate).
-    from ..livestate.services import touch as touch_live
+    from ..livestate.services import touch_after_commit as touch_live
 
     touch_live(event_id)
 
@@ -217,7 +218,7 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
         inserted = _insert_row(voter, idea, 1)
         if inserted:
             _add_to_count(idea, 1)
-            touch(idea.event_id)
+            touch_after_commit(idea.event_id)
             return vote_state(voter, idea, changed=True, weight=1)
         return vote_state(voter, idea)
 
@@ -252,7 +253,7 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
             .values(weight=votes.c.weight + dots, updated_at=utcnow())
         )
     _add_to_count(idea, dots)
-    touch(idea.event_id)  # last: its row lock is then held only until the commit
+    touch_after_commit(idea.event_id)
     return vote_state(voter, idea, changed=True)
 
 
@@ -269,7 +270,7 @@ def retract_vote(voter, idea: Idea) -> VoteState:
     ).scalar_one_or_none()
     if weight:
         _add_to_count(idea, -weight)
-        touch(idea.event_id)
+        touch_after_commit(idea.event_id)
     return vote_state(voter, idea, changed=bool(weight), weight=0)
 
 

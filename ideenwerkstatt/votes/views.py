@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
-from ..database import commit
+from ..database import commit, reads_first, write_transaction
 from ..events.models import VotingRule
 from ..extensions import db, limiter, login_manager
 from ..ideas.queries import idea_for_viewer
@@ -105,15 +105,21 @@ def _vote_action(idea_id: int, retract: bool):
         return _answer(
             idea_id, None, _("Bitte geben Sie eine gültige Zahl von Punkten an."), "error", 422
         )
-    try:
-        if retract:
-            state = services.retract_vote(me, idea)
-        else:
-            state = services.cast_vote(me, idea, dots=form.dots.data or 1)
-    except services.VoteError as error:
-        db.session.rollback()
-        return _answer(idea_id, services.vote_state(me, idea), error.message, "error", 409)
-    commit()
+    refused = None
+    # The sign-in, the idea and the form were read above; only the vote itself writes (on
+    # SQLite: one writer at a time, so that part is kept short).
+    with write_transaction():
+        try:
+            if retract:
+                state = services.retract_vote(me, idea)
+            else:
+                state = services.cast_vote(me, idea, dots=form.dots.data or 1)
+            commit()
+        except services.VoteError as error:
+            db.session.rollback()
+            refused = error
+    if refused is not None:
+        return _answer(idea_id, services.vote_state(me, idea), refused.message, "error", 409)
     return _answer(idea_id, state, _message(state, retract))
 
 
@@ -135,6 +141,7 @@ def _message(state: services.VoteState, retract: bool) -> str:
 
 
 @bp.post("/<int:idea_id>/vote")
+@reads_first
 @limiter.shared_limit(_votes_limit, scope="votes", key_func=_account_or_address)
 def cast(idea_id: int):
     """Support the idea (or add dots under the dots rule)."""
@@ -142,6 +149,7 @@ def cast(idea_id: int):
 
 
 @bp.post("/<int:idea_id>/vote/retract")
+@reads_first
 @limiter.shared_limit(_votes_limit, scope="votes", key_func=_account_or_address)
 def retract(idea_id: int):
     """Take one's vote (all of one's dots) on the idea back."""

@@ -183,3 +183,62 @@ def test_a_stream_never_read_gives_its_slot_back(file_db_app, event):
     assert hub.streams == 1
     response.close()  # a client gone before the first byte
     assert hub.streams == 0
+
+
+@pytest.mark.parametrize("how", ["revoked", "replaced"])
+def test_a_walls_stream_ends_as_soon_as_its_link_is_revoked(file_db_app, event, tmp_path, how):
+    """The stream opened with the wall's secret link checks it on every wake-up; revoking
+    (or replacing) the link changes the version, so the stream ends at once, not after
+    LIVE_STREAM_SECONDS. Revoked by another app instance, as another process would."""
+    from ideenwerkstatt.events.models import Event
+    from ideenwerkstatt.live import services as evening
+
+    from ..factories import make_live_session, make_user
+
+    file_db_app.config["LIVE_STREAM_SECONDS"] = 60
+    organizer = make_user(role="organizer")
+    make_live_session(db.session.get(Event, event))
+    key = evening.new_wall_key(organizer, db.session.get(Event, event))
+    db.session.commit()
+    organizer_id = organizer.id
+    client = file_db_app.test_client()
+    _response, chunks = read_stream(client, f"/events/abend/live/stream?audience=public&key={key}")
+    first = next_state(chunks)
+    assert first is not None and "code" in first[1]["evening"]
+
+    other = create_app(build_test_config(tmp_path / "other", **_same_db(file_db_app)))
+    with other.app_context():
+        from ideenwerkstatt.accounts.models import User
+
+        actor, target = db.session.get(User, organizer_id), db.session.get(Event, event)
+        if how == "revoked":
+            evening.revoke_wall_key(actor, target)
+        else:
+            evening.new_wall_key(actor, target)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    started = time.monotonic()
+    rest = drain(chunks)
+    assert time.monotonic() - started < 3  # at once (the poll is 0.1 s here), not after 60 s
+    assert not any("event: state" in chunk for chunk in rest)  # no state after revoking
+
+
+def test_a_walls_stream_without_a_change_keeps_running(file_db_app, event):
+    """The check does not end a stream whose link is still valid: heartbeats go on."""
+    from ideenwerkstatt.events.models import Event
+    from ideenwerkstatt.live import services as evening
+
+    from ..factories import make_live_session, make_user
+
+    organizer = make_user(role="organizer")
+    make_live_session(db.session.get(Event, event))
+    key = evening.new_wall_key(organizer, db.session.get(Event, event))
+    db.session.commit()
+    started = time.monotonic()
+    _response, chunks = read_stream(
+        file_db_app.test_client(), f"/events/abend/live/stream?audience=public&key={key}"
+    )
+    received = drain(chunks)
+    assert time.monotonic() - started > 2.5  # its whole lifetime (3 s here)
+    assert received.count(": \n\n") >= 3  # heartbeats every 0.5 s, each after a check
