@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # gettext names used in the code beyond babel's defaults (_, gettext, ngettext, pgettext).
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
-.PHONY: install run test test-postgres lint format chromium translations bench bench-live clean
+.PHONY: install run test test-postgres lint format chromium translations bench bench-live bench-search clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,7 +72,12 @@ LIVE_PHONES ?= 300
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
+
+## Search and similar-ideas latency at 30,000 ideas, uncached, SQLite and PostgreSQL (~10 min).
+bench-search: install
+	$(BIN)/python benchmarks/search.py
 
 bench-live: install
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
