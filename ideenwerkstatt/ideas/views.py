@@ -8,7 +8,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -177,16 +176,13 @@ SIMILAR_LIMIT = "60 per minute"
 def similar_check_requested() -> bool:
     """The form came back by its "Ähnliche Ideen prüfen" button: show the hints, keep what
     was typed, create nothing (and count nothing against the ideas' limit)."""
-    checked = request.method == "POST" and request.form.get("check") == "1"
-    if checked:
-        g.similar_check = True
-    return checked
+    return request.method == "POST" and request.form.get("check") == "1"
 
 
 def took_an_idea(response) -> bool:
     """Only ideas actually taken in count against the limit: a form sent back with errors,
     or to check for similar ideas, costs nothing."""
-    return response.status_code < 400 and not g.get("similar_check")
+    return response.status_code < 400 and not similar_check_requested()
 
 
 @bp.post("/similar")
