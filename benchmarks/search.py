@@ -164,7 +164,7 @@ def measure(config: dict, rounds: int) -> dict:
     from ideenwerkstatt.ideas.models import Idea
 
     app = create_app(config)
-    results: dict = {}
+    results: dict = {"load": os.getloadavg()[0]}
     with app.app_context():
         ideas = db.session.scalar(select(func.count(Idea.id)))
         if db.engine.dialect.name == "sqlite":
@@ -211,6 +211,7 @@ def measure(config: dict, rounds: int) -> dict:
     results["similar (endpoint)"] = timed(endpoint, TITLES, rounds)
     with app.app_context():
         db.engine.dispose()
+    results["load_after"] = os.getloadavg()[0]
     return results
 
 
@@ -233,7 +234,8 @@ def report(blocks: dict, rounds: int, notes: list[str]) -> str:
         lines.append(
             f"- {backend}: {block['ideas']} ideas, {block['indexed']} in the index; `db upgrade` "
             f"{block['upgrade_s']:.0f} s, seeding {block['seed_s']:.0f} s; hits per query "
-            f"{block['hits'][0]} to {block['hits'][1]}."
+            f"{block['hits'][0]} to {block['hits'][1]}; load average when measuring "
+            f"{block['load']:.1f} to {block['load_after']:.1f} (on {cpus} CPUs)."
         )
     lines += [
         "",
@@ -297,7 +299,7 @@ def main() -> int:
             block.update(upgrade_s=upgraded, seed_s=seeded)
             blocks[backend] = block
             for name, row in block.items():
-                if isinstance(row, dict):
+                if isinstance(row, dict) and "p99" in row:
                     print(
                         f"  {name:<20} p50 {row['p50']:6.1f} ms  p99 {row['p99']:6.1f} ms"
                         f"  max {row['max']:6.1f} ms",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, column, false, func, literal_column, select, table
+from sqlalchemy import Select, asc, column, desc, false, func, literal_column, select, table
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 from werkzeug.exceptions import NotFound
 
 from ..events.models import Event
@@ -66,43 +68,79 @@ def _pg_vector():
     return literal_column(f"idea.{search_index.PG_COLUMN}")
 
 
-def _tsquery(terms: list[str], operator: str):
-    """PostgreSQL: every term as a prefix (`radweg:*`), joined by `&` or `|`; the terms are
-    letters and digits only, so nothing in them is tsquery syntax."""
-    text = f" {operator} ".join(f"{term}:*" for term in terms)
+def _tsquery(terms: list[str], operator: str, weight: str = ""):
+    """PostgreSQL: every term as a prefix (`radweg:*`; `radweg:*A`: in the title only),
+    joined by `&` or `|`; the terms are letters and digits only, so nothing in them is
+    tsquery syntax."""
+    text = f" {operator} ".join(f"{term}:*{weight}" for term in terms)
     return func.to_tsquery(literal_column(f"'{search_index.TS_CONFIG}'::regconfig"), text)
 
 
-def _fts_query(terms: list[str], operator: str) -> str:
-    """SQLite: every term's stem as a quoted prefix (`"radweg"*`), joined by AND or OR."""
-    return f" {operator} ".join(f'"{search_index.stem(term)}"*' for term in terms)
+def _fts_query(terms: list[str], operator: str, column: str = "") -> str:
+    """SQLite: every term's stem as a quoted prefix (`"radweg"*`; with `column`, in that
+    column only: `title : "radweg"*`), joined by AND or OR."""
+    prefix = f"{column} : " if column else ""
+    return f" {operator} ".join(f'{prefix}"{search_index.stem(term)}"*' for term in terms)
 
 
-def with_search(stmt: Select, terms: list[str], *, any_word: bool = False) -> Select:
+# `+rowid`: SQLite may not look an FTS row up by the idea's id. Without statistics its planner
+# would otherwise read every idea and run the full-text query once per idea (seconds at
+# 30,000 ideas); this way the full-text query runs once and drives the join.
+_FTS_ROWID = UnaryExpression(_FTS.c.rowid, operator=operators.custom_op("+"), type_=Idea.id.type)
+
+
+def with_search(
+    stmt: Select, terms: list[str], *, any_word: bool = False, titles_only: bool = False
+) -> Select:
     """`stmt` narrowed to ideas whose title or body has every term (`any_word`: one of
-    them), stemmed and folded (see search_index): "Fahrrad" finds "Fahrräder", "Strasse"
-    finds "Straße", "Bürger" finds "Bürgerinnen" (a term is also a prefix: "Rad" finds
-    "Radweg"). No terms: nothing matches."""
+    them; `titles_only`: in the title), stemmed and folded (see search_index): "Fahrrad"
+    finds "Fahrräder", "Strasse" finds "Straße", "Bürger" finds "Bürgerinnen" (a term is
+    also a prefix: "Rad" finds "Radweg"). No terms: nothing matches."""
     if not terms:
         return stmt.where(false())
     if _on_sqlite():
-        query = _fts_query(terms, "OR" if any_word else "AND")
-        return stmt.join(_FTS, _FTS.c.rowid == Idea.id).where(
+        query = _fts_query(terms, "OR" if any_word else "AND", "title" if titles_only else "")
+        return stmt.join(_FTS, Idea.id == _FTS_ROWID).where(
             literal_column(search_index.FTS_TABLE).op("MATCH")(query)
         )
-    return stmt.where(_pg_vector().op("@@")(_tsquery(terms, "|" if any_word else "&")))
+    tsquery = _tsquery(terms, "|" if any_word else "&", "A" if titles_only else "")
+    return stmt.where(_pg_vector().op("@@")(tsquery))
 
 
-def relevance_order(terms: list[str], *, any_word: bool = False) -> tuple:
-    """Best match first (a term in the title counts more than one in the body), then the
-    higher id. Only for a statement from `with_search` with the same terms."""
+def relevance_rank(terms: list[str], *, any_word: bool = False, titles_only: bool = False):
+    """The rank of a match and how it sorts, best first: SQLite's bm25 (lower is better; the
+    title's column weighs four times the body's), PostgreSQL's ts_rank (higher is better;
+    weights D, C, B (body), A (title)). Only for a statement from `with_search` with the
+    same terms."""
     if _on_sqlite():
-        # bm25: lower is better; the title's column weighs four times the body's.
-        rank = func.bm25(literal_column(search_index.FTS_TABLE), 4.0, 1.0)
-        return (rank, Idea.id.desc())
-    # ts_rank: higher is better; weights D, C, B (body), A (title).
-    rank = func.ts_rank(_pg_vector(), _tsquery(terms, "|" if any_word else "&"))
-    return (rank.desc(), Idea.id.desc())
+        return func.bm25(literal_column(search_index.FTS_TABLE), 4.0, 1.0), asc
+    tsquery = _tsquery(terms, "|" if any_word else "&", "A" if titles_only else "")
+    return func.ts_rank(_pg_vector(), tsquery), desc
+
+
+def relevance_order(terms: list[str], **options) -> tuple:
+    """Best match first, then the higher id (see relevance_rank)."""
+    rank, direction = relevance_rank(terms, **options)
+    return (direction(rank), Idea.id.desc())
+
+
+def _relevance_page(stmt: Select, terms: list[str], limit: int, offset: int) -> Select:
+    """A page by relevance in one statement: first the page's ids and ranks (the full-text
+    index and the idea table alone), then just those rows with what is loaded with them;
+    sorting every match with its theme, event and author joined on would cost far more."""
+    rank, direction = relevance_rank(terms)
+    hits = (
+        stmt.with_only_columns(Idea.id.label("hit_id"), rank.label("hit_rank"))
+        .order_by(direction(rank), Idea.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery("hits")
+    )
+    return (
+        select(Idea)
+        .join(hits, Idea.id == hits.c.hit_id)
+        .order_by(direction(hits.c.hit_rank), Idea.id.desc())
+    )
 
 
 def visible_statuses(viewer, status) -> tuple[IdeaStatus, ...]:
@@ -192,10 +230,11 @@ def list_ideas(
         offset = (page - 1) * per_page
         order = order_for(sort, q)
         page_stmt = stmt.order_by(*order).limit(per_page).offset(offset)
-        if offset >= DEEP_OFFSET and sort != "relevance":
+        if sort == "relevance":
+            page_stmt = _relevance_page(stmt, search_terms(q), per_page, offset)
+        elif offset >= DEEP_OFFSET:
             # A deep page skips thousands of rows: skip them in the index (ids only, the
             # order's index covers them), then read just this page's rows. Still one query.
-            # (Not for relevance: no index holds that order; the search has few rows.)
             ids = page_stmt.with_only_columns(Idea.id)
             page_stmt = select(Idea).where(Idea.id.in_(ids)).order_by(*order)
         rows = db.session.scalars(
@@ -211,10 +250,10 @@ SIMILAR_LIMIT = 5
 
 
 def similar_ideas(title: str | None, *, event=None, limit: int = SIMILAR_LIMIT) -> list[Idea]:
-    """Up to `limit` published ideas that share words with a title being typed, the most
-    similar first: any of its words counts (stemmed, as a prefix), one in a title more than
-    one in a body. `event`: only that event's ideas (the evening's phone form). Only
-    published ideas, whoever asks: the hint shows what everyone may see."""
+    """Up to `limit` published ideas whose titles share words with a title being typed, the
+    most similar first: any of its words counts (stemmed, as a prefix). `event`: only that
+    event's ideas (the evening's phone form). Only published ideas, whoever asks: the hint
+    shows what everyone may see."""
     terms = search_terms(title)
     if not terms:
         return []
@@ -222,12 +261,11 @@ def similar_ideas(title: str | None, *, event=None, limit: int = SIMILAR_LIMIT) 
     event_id = _id(event, Event)
     if event_id is not None:
         stmt = stmt.where(Idea.event_id == event_id)
-    stmt = with_search(stmt, terms, any_word=True)
-    return list(
-        db.session.scalars(
-            stmt.order_by(*relevance_order(terms, any_word=True)).limit(max(1, int(limit)))
-        )
-    )
+    # Titles only: a duplicate says the same thing in its title (and there are far fewer
+    # title matches to rank than title-or-body matches).
+    stmt = with_search(stmt, terms, any_word=True, titles_only=True)
+    order = relevance_order(terms, any_word=True, titles_only=True)
+    return list(db.session.scalars(stmt.order_by(*order).limit(max(1, int(limit)))))
 
 
 def idea_for_viewer(viewer, idea_id: int) -> Idea:

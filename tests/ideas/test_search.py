@@ -310,16 +310,16 @@ def test_the_index_holds_exactly_the_ideas(app):
 # --- similar ideas ---------------------------------------------------------------------------
 
 
-def test_similar_ideas_share_a_word_best_first_at_most_five(app):
+def test_similar_ideas_share_a_title_word_best_first_at_most_five(app):
     best = make_idea(title="Freies WLAN am Marktplatz")
-    other = make_idea(title="WLAN in der Stadtbibliothek")
     for n in range(6):
-        make_idea(title=f"Ein Platz Nummer {n}", body="Vielleicht mit WLAN.")
+        make_idea(title=f"WLAN Nummer {n}")
+    body_only = make_idea(title="Ein Platz zum Arbeiten", body="Vielleicht mit WLAN am Markt.")
     make_idea(title="Mehr Bäume")
     similar = queries.similar_ideas("Kostenloses WLAN am Markt")
     assert len(similar) == 5
-    assert similar[0].id == best.id  # two words of the title, in its title
-    assert similar[1].id == other.id  # one word, in its title
+    assert similar[0].id == best.id  # two words of the title ("Markt" starts "Marktplatz")
+    assert body_only.id not in {idea.id for idea in similar}  # titles are compared
     assert all(idea.status == IdeaStatus.PUBLISHED for idea in similar)
 
 
@@ -335,3 +335,21 @@ def test_similar_ideas_only_published_and_only_the_event_if_asked(app):
     assert [i.id for i in queries.similar_ideas("Radwege", event=event)] == [evening.id]
     assert queries.similar_ideas("der die das") == []
     assert queries.similar_ideas("") == []
+
+
+def test_pages_by_relevance_cover_every_match_once(app):
+    theme = make_theme()
+    for n in range(25):
+        body = "Radweg " * (n % 4 + 1) + "und mehr"
+        make_idea(title=f"Vorschlag {n}", body=body, theme=theme)
+    make_idea(title="Radweg ganz oben", theme=theme)
+    first = queries.list_ideas(None, q="Radweg", per_page=20, page=1)
+    second = queries.list_ideas(None, q="Radweg", per_page=20, page=2)
+    assert first.total == 26
+    # The body saying it four times comes before the body saying it once.
+    titles = [idea.title for idea in first.items + second.items]
+    assert titles.index("Vorschlag 3") < titles.index("Vorschlag 0")
+    ids = [idea.id for idea in first.items + second.items]
+    assert len(ids) == 26 and len(set(ids)) == 26
+    # Loaded with the page: theme and author need no further query.
+    assert first.items[0].theme.id == theme.id

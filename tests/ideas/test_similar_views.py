@@ -49,10 +49,7 @@ def test_lookup_shows_published_similar_ideas_with_link_and_votes(client, auth, 
     first = ideas["published"]
     assert f'href="/ideas/{first.id}"' in page and "Radweg zur Schule" in page
     assert "7 Stimmen" in page
-    assert "Sicher zur Schule" in page  # the word in its body is enough
-    # Title first: the idea with the word in its title before the one with it in its body.
-    assert page.index("Radweg zur Schule") < page.index("Sicher zur Schule")
-    for key in ("pending", "hidden", "rejected", "trees"):
+    for key in ("body_only", "pending", "hidden", "rejected", "trees"):
         assert ideas[key].title not in page, key
 
 
