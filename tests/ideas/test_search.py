@@ -353,3 +353,24 @@ def test_pages_by_relevance_cover_every_match_once(app):
     assert len(ids) == 26 and len(set(ids)) == 26
     # Loaded with the page: theme and author need no further query.
     assert first.items[0].theme.id == theme.id
+
+
+def test_api_q_searches_the_same_way_by_relevance_unless_sorted(client):
+    older = make_idea(title="Ein Platz", body="Hier sollen Fahrräder stehen.")
+    in_title = make_idea(title="Fahrradständer am Markt", body="Bügel für alle.")
+    newest = make_idea(title="Straßenbahn", body="Fahrrad mitnehmen erlauben.", vote_count=5)
+    make_idea(title="Mehr Bäume", body="Schatten.")
+    make_idea(title="Fahrrad versteckt", status="hidden")
+
+    def ids(query: str) -> list[int]:
+        response = client.get(f"/api/v1/ideas?{query}")
+        assert response.status_code == 200
+        return [row["id"] for row in response.get_json()["items"]]
+
+    assert ids("q=FAHRRAD")[0] == in_title.id
+    assert set(ids("q=Fahrräder")) == {older.id, in_title.id, newest.id}
+    assert ids("q=fahrrad&sort=newest") == [newest.id, in_title.id, older.id]
+    assert ids("q=fahrrad&sort=votes")[0] == newest.id
+    assert ids("q=Strasse") == [newest.id]
+    csv = client.get("/api/v1/ideas?q=fahrrad&format=csv").get_data(as_text=True)
+    assert csv.index("Fahrradständer am Markt") < csv.index("Ein Platz")
