@@ -87,12 +87,12 @@ def search_objects(conn) -> list[tuple]:
     rows = conn.execute(
         text(
             "SELECT 'column', column_name, generation_expression FROM information_schema.columns "
-            "WHERE table_name = 'idea' AND column_name = 'search_vector' "
-            "UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes "
-            "WHERE tablename = 'idea' AND indexname = 'ix_idea_search_vector' "
+            "WHERE table_name = 'idea' AND column_name IN ('search_vector', 'title_vector') "
+            "UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes WHERE tablename = "
+            "'idea' AND indexname IN ('ix_idea_search_vector', 'ix_idea_title_vector') "
             "UNION ALL SELECT 'config', cfgname::text, '' FROM pg_ts_config "
-            "WHERE cfgname = 'iw_german' ORDER BY 1"
+            "WHERE cfgname = 'iw_german' ORDER BY 1, 2"
         )
     ).all()
-    assert len(rows) == 3, rows
+    assert len(rows) == 5, rows
     return [tuple(row) for row in rows]

@@ -64,15 +64,15 @@ def search_terms(q: str | None) -> list[str]:
 _FTS = table(search_index.FTS_TABLE, column("rowid"))
 
 
-def _pg_vector():
-    return literal_column(f"idea.{search_index.PG_COLUMN}")
+def _pg_vector(titles_only: bool = False):
+    column = search_index.PG_TITLE_COLUMN if titles_only else search_index.PG_COLUMN
+    return literal_column(f"idea.{column}")
 
 
-def _tsquery(terms: list[str], operator: str, weight: str = ""):
-    """PostgreSQL: every term as a prefix (`radweg:*`; `radweg:*A`: in the title only),
-    joined by `&` or `|`; the terms are letters and digits only, so nothing in them is
-    tsquery syntax."""
-    text = f" {operator} ".join(f"{term}:*{weight}" for term in terms)
+def _tsquery(terms: list[str], operator: str):
+    """PostgreSQL: every term as a prefix (`radweg:*`), joined by `&` or `|`; the terms are
+    letters and digits only, so nothing in them is tsquery syntax."""
+    text = f" {operator} ".join(f"{term}:*" for term in terms)
     return func.to_tsquery(literal_column(f"'{search_index.TS_CONFIG}'::regconfig"), text)
 
 
@@ -103,8 +103,8 @@ def with_search(
         return stmt.join(_FTS, Idea.id == _FTS_ROWID).where(
             literal_column(search_index.FTS_TABLE).op("MATCH")(query)
         )
-    tsquery = _tsquery(terms, "|" if any_word else "&", "A" if titles_only else "")
-    return stmt.where(_pg_vector().op("@@")(tsquery))
+    tsquery = _tsquery(terms, "|" if any_word else "&")
+    return stmt.where(_pg_vector(titles_only).op("@@")(tsquery))
 
 
 def relevance_rank(terms: list[str], *, any_word: bool = False, titles_only: bool = False):
@@ -114,8 +114,8 @@ def relevance_rank(terms: list[str], *, any_word: bool = False, titles_only: boo
     same terms."""
     if _on_sqlite():
         return func.bm25(literal_column(search_index.FTS_TABLE), 4.0, 1.0), asc
-    tsquery = _tsquery(terms, "|" if any_word else "&", "A" if titles_only else "")
-    return func.ts_rank(_pg_vector(), tsquery), desc
+    tsquery = _tsquery(terms, "|" if any_word else "&")
+    return func.ts_rank(_pg_vector(titles_only), tsquery), desc
 
 
 def relevance_order(terms: list[str], **options) -> tuple:

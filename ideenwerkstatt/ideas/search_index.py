@@ -2,7 +2,8 @@
 
 PostgreSQL: a stored generated `tsvector` column `idea.search_vector` (title weight A, body B)
 over the text search configuration `iw_german` (the built-in `german` with the `unaccent`
-dictionary before the stemmer), with a GIN index. SQLite: an FTS5 table `idea_search`
+dictionary before the stemmer), with a GIN index; `idea.title_vector` the same for the title
+alone (similar ideas). SQLite: an FTS5 table `idea_search`
 (tokenizer `unicode61 remove_diacritics 2`: case and diacritics folded) holding the Snowball
 German stems of title and body, written by triggers on `idea` that call `iw_stems()`, a
 function every SQLite connection gets (register_sqlite_function). Either way the index
@@ -28,6 +29,9 @@ from sqlalchemy.engine import Engine
 TS_CONFIG = "iw_german"
 PG_COLUMN = "search_vector"
 PG_INDEX = "ix_idea_search_vector"
+# The title alone, for similar ideas: ranking title matches only, from an index of titles.
+PG_TITLE_COLUMN = "title_vector"
+PG_TITLE_INDEX = "ix_idea_title_vector"
 FTS_TABLE = "idea_search"
 SQLITE_FUNCTION = "iw_stems"
 SQLITE_TRIGGERS = ("idea_search_insert", "idea_search_update", "idea_search_delete")
@@ -89,8 +93,14 @@ END $$""",
     || setweight(to_tsvector('iw_german'::regconfig, body), 'B')
 ) STORED""",
     "CREATE INDEX ix_idea_search_vector ON idea USING gin (search_vector)",
+    """ALTER TABLE idea ADD COLUMN title_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('iw_german'::regconfig, title)
+) STORED""",
+    "CREATE INDEX ix_idea_title_vector ON idea USING gin (title_vector)",
 )
 POSTGRES_DROP = (
+    "DROP INDEX IF EXISTS ix_idea_title_vector",
+    "ALTER TABLE idea DROP COLUMN IF EXISTS title_vector",
     "DROP INDEX IF EXISTS ix_idea_search_vector",
     "ALTER TABLE idea DROP COLUMN IF EXISTS search_vector",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS iw_german",
@@ -153,9 +163,9 @@ def is_search_object(type_: str, name: str | None) -> bool:
     if name is None:
         return False
     if type_ == "column":
-        return name == PG_COLUMN
+        return name in (PG_COLUMN, PG_TITLE_COLUMN)
     if type_ == "index":
-        return name == PG_INDEX
+        return name in (PG_INDEX, PG_TITLE_INDEX)
     if type_ == "table":
         return name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_")
     return False

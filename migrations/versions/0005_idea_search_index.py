@@ -36,8 +36,14 @@ END $$""",
     || setweight(to_tsvector('iw_german'::regconfig, body), 'B')
 ) STORED""",
     "CREATE INDEX ix_idea_search_vector ON idea USING gin (search_vector)",
+    """ALTER TABLE idea ADD COLUMN title_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('iw_german'::regconfig, title)
+) STORED""",
+    "CREATE INDEX ix_idea_title_vector ON idea USING gin (title_vector)",
 )
 POSTGRES_DOWN = (
+    "DROP INDEX IF EXISTS ix_idea_title_vector",
+    "ALTER TABLE idea DROP COLUMN IF EXISTS title_vector",
     "DROP INDEX IF EXISTS ix_idea_search_vector",
     "ALTER TABLE idea DROP COLUMN IF EXISTS search_vector",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS iw_german",
