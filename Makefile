@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # gettext names used in the code beyond babel's defaults (_, gettext, ngettext, pgettext).
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
-.PHONY: install run test test-postgres test-cluster lint format chromium nginx wrk translations bench bench-live bench-cluster clean
+.PHONY: install run test test-postgres test-cluster lint format chromium nginx wrk translations bench bench-live bench-search bench-cluster clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,7 @@ CLUSTER_PHONES ?= 1000
 
 bench: install nginx wrk
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
 	$(BIN)/python benchmarks/cluster.py --phones $(CLUSTER_PHONES) --write
 	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS iw_bench_catalog" -c "CREATE DATABASE iw_bench_catalog"
@@ -103,6 +104,10 @@ bench: install nginx wrk
 # evening with CLUSTER_PHONES phones through nginx (about 4 minutes).
 bench-cluster: install nginx wrk
 	$(BIN)/python benchmarks/cluster.py --phones $(CLUSTER_PHONES) --write
+
+## Search and similar-ideas latency at 30,000 ideas, uncached, SQLite and PostgreSQL (~10 min).
+bench-search: install
+	$(BIN)/python benchmarks/search.py
 
 bench-live: install
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write

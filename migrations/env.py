@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from ideenwerkstatt.ideas.search_index import is_search_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -65,6 +67,10 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (reflected and compare_to is None and is_search_object(type_, name))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -86,6 +92,12 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+
+    # The full-text index is not in the models (a generated tsvector column on PostgreSQL, an
+    # FTS5 table on SQLite: see ideenwerkstatt/ideas/search_index.py): autogenerate must not
+    # offer to drop it.
+    if conf_args.get("include_object") is None:
+        conf_args["include_object"] = include_object
 
     connectable = get_engine()
 

@@ -411,8 +411,11 @@ PARAMETERS = {
         "in": "query",
         "required": False,
         "allowEmptyValue": True,
-        "description": "Free-text search: every word must appear in the title or the text "
-        "(case-insensitive; the first 8 words count).",
+        "description": "Full-text search in German: every word must appear in the title or "
+        "the text, as a word or the start of one, in any inflected form (`Fahrrad` finds "
+        "`Fahrräder`, `Strasse` finds `Straße`; case and accents do not matter; stop words "
+        "such as `der` or `und` are left out; the first 8 words count). Sorted by relevance "
+        "unless `sort` says otherwise.",
         "schema": {"type": "string", "maxLength": MAX_Q_LENGTH, "pattern": NO_NUL},
     },
     "sort": {
@@ -420,9 +423,10 @@ PARAMETERS = {
         "in": "query",
         "required": False,
         "allowEmptyValue": True,
-        "description": "`newest` (default: newest first) or `votes` (most votes first); "
-        "ties go to the higher id.",
-        "schema": {"type": "string", "enum": ["newest", "votes"], "default": "newest"},
+        "description": "`newest` (newest first), `votes` (most votes first) or `relevance` "
+        "(best match of `q` first). Default: `relevance` with `q`, `newest` without; "
+        "`relevance` without `q` is `newest`. Ties go to the higher id.",
+        "schema": {"type": "string", "enum": ["newest", "votes", "relevance"]},
     },
     "slug": {
         "name": "slug",

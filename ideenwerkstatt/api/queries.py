@@ -14,6 +14,7 @@ from ..ideas.queries import (
     MAX_PER_PAGE,
     Page,
     count_matching,
+    effective_sort,
     ideas_query,
     list_ideas,
     order_for,
@@ -57,7 +58,7 @@ def ideas_page(
     theme: Theme | None,
     event: Event | None,
     q: str | None,
-    sort: str,
+    sort: str | None,
     page: int,
     per_page: int,
 ) -> Page:
@@ -72,6 +73,7 @@ def ideas_page(
             )
         except NotFound:
             raise past_last_page(page) from None
+    sort = effective_sort(sort, q)
     stmt = ideas_query(None, theme=theme, event=event, q=q)
     total = count_matching(stmt, None, theme=theme, event=event, q=q)
     result = Page(items=[], page=page, per_page=per_page, total=total)
@@ -85,7 +87,7 @@ def ideas_page(
                 # Only the pseudonym: no other column of the author is even read.
                 joinedload(Idea.author).load_only(User.display_name),
             )
-            .order_by(*order_for(sort))
+            .order_by(*order_for(sort, q))
             .limit(per_page)
             .offset((page - 1) * per_page)
         )

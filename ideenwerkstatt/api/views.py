@@ -116,7 +116,8 @@ def events():
 @bp.get("/ideas")
 def ideas():
     list_params = params.list_params(request.args)
-    sort = params.choice(request.args, "sort", params.SORTS, "newest")
+    # No sort: by relevance with `q`, else newest first (ideas.queries.effective_sort).
+    sort = params.choice(request.args, "sort", params.SORTS, None)
     q = params.text(request.args, "q", max_length=params.MAX_Q_LENGTH)
     theme = event = None
     theme_slug = params.text(request.args, "theme", max_length=params.MAX_SLUG_LENGTH)

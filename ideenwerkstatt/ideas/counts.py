@@ -4,11 +4,11 @@ Counting is the one part of a list page that grows with the data: at 30,000 idea
 reads the whole index (and for a search, every row), while the page itself reads 20 rows.
 Visitors page through the same filter, so the count is kept for IDEA_COUNT_CACHE_SECONDS
 (0 turns this off). Any INSERT, DELETE or UPDATE of ideas run by this process empties it at
-once, except the vote-count updates (they never change how many ideas match); changes made by
-other processes show after at most those seconds. With REDIS_URL set, the key also holds the
-cluster's idea generation (clusterstate.py), raised after such a write on any server, so a
-change shows everywhere at the next request; while Redis cannot be reached, every count is
-made afresh.
+once, except the vote-count updates (they never change how many ideas match), and so does a
+rollback; changes made by other processes show after at most those seconds. With REDIS_URL
+set, the key also holds the cluster's idea generation (clusterstate.py), raised after such a
+write on any server, so a change shows everywhere at the next request; while Redis cannot be
+reached, every count is made afresh.
 """
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ def cached_count(key: Hashable, count: Callable[[], int]) -> int:
             return count()
         cache = CountCache(seconds)
         event.listen(db.engine, "after_cursor_execute", cache.on_statement)
+        # A count taken inside a transaction that is then rolled back may describe rows that
+        # never were (a search sees an edit before its commit): forget it.
+        event.listen(db.engine, "rollback", lambda _conn: cache.clear())
         app.extensions["idea_count_cache"] = cache
     cluster = generation(IDEAS)
     if cluster is None:

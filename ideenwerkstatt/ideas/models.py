@@ -13,6 +13,7 @@ from ..database import UTCDateTime, utcnow
 from ..events.models import Event
 from ..extensions import db
 from ..themes.models import Theme
+from . import search_index
 
 
 class IdeaStatus(enum.StrEnum):
@@ -65,3 +66,8 @@ class Idea(db.Model):
     event: Mapped[Event | None] = relationship()
     theme: Mapped[Theme] = relationship()
     author: Mapped[User | None] = relationship()
+
+
+# The full-text index (a generated column on PostgreSQL, an FTS5 table on SQLite) is built
+# with the table; see search_index.
+search_index.attach(Idea.__table__)

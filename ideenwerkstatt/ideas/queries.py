@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, asc, column, desc, false, func, literal_column, select, table
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
@@ -15,10 +15,11 @@ from ..extensions import db
 from ..pagination import PageLinks, page_count
 from ..permissions import can_moderate, can_view_idea
 from ..themes.models import Theme
+from . import search_index
 from .counts import cached_count
 from .models import Idea, IdeaStatus
 
-SORTS = ("newest", "votes")
+SORTS = ("newest", "votes", "relevance")
 MAX_PER_PAGE = 100
 MAX_SEARCH_WORDS = 8
 STATUS_ALL = "all"
@@ -54,23 +55,92 @@ def _on_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
 
-def search_condition(q: str):
-    """Every word must appear in the title or the body, case-insensitively: ILIKE on
-    PostgreSQL; plain LIKE on SQLite, which ignores the case of ASCII letters by itself
-    (as its lower() folds ASCII letters only, `lower(x) LIKE lower(y)` finds the same rows
-    and only doubles the work of a search over every row)."""
-    sqlite = _on_sqlite()
-    conditions = []
-    for word in q.split()[:MAX_SEARCH_WORDS]:
-        pattern = f"%{escape_like(word)}%"
-        if sqlite:
-            title = Idea.title.like(pattern, escape="\\")
-            body = Idea.body.like(pattern, escape="\\")
-        else:
-            title = Idea.title.ilike(pattern, escape="\\")
-            body = Idea.body.ilike(pattern, escape="\\")
-        conditions.append(or_(title, body))
-    return and_(*conditions) if conditions else None
+def search_terms(q: str | None) -> list[str]:
+    """The words of a search that count (lower-cased, stop words left out, at most
+    MAX_SEARCH_WORDS)."""
+    return search_index.query_words(q, MAX_SEARCH_WORDS) if q else []
+
+
+_FTS = table(search_index.FTS_TABLE, column("rowid"))
+
+
+def _pg_vector(titles_only: bool = False):
+    column = search_index.PG_TITLE_COLUMN if titles_only else search_index.PG_COLUMN
+    return literal_column(f"idea.{column}")
+
+
+def _tsquery(terms: list[str], operator: str):
+    """PostgreSQL: every term as a prefix (`radweg:*`), joined by `&` or `|`; the terms are
+    letters and digits only, so nothing in them is tsquery syntax."""
+    text = f" {operator} ".join(f"{term}:*" for term in terms)
+    return func.to_tsquery(literal_column(f"'{search_index.TS_CONFIG}'::regconfig"), text)
+
+
+def _fts_query(terms: list[str], operator: str, column: str = "") -> str:
+    """SQLite: every term's stem as a quoted prefix (`"radweg"*`; with `column`, in that
+    column only: `title : "radweg"*`), joined by AND or OR."""
+    prefix = f"{column} : " if column else ""
+    return f" {operator} ".join(f'{prefix}"{search_index.stem(term)}"*' for term in terms)
+
+
+# `+rowid`: SQLite may not look an FTS row up by the idea's id. Without statistics its planner
+# would otherwise read every idea and run the full-text query once per idea (seconds at
+# 30,000 ideas); this way the full-text query runs once and drives the join.
+_FTS_ROWID = UnaryExpression(_FTS.c.rowid, operator=operators.custom_op("+"), type_=Idea.id.type)
+
+
+def with_search(
+    stmt: Select, terms: list[str], *, any_word: bool = False, titles_only: bool = False
+) -> Select:
+    """`stmt` narrowed to ideas whose title or body has every term (`any_word`: one of
+    them; `titles_only`: in the title), stemmed and folded (see search_index): "Fahrrad"
+    finds "Fahrräder", "Strasse" finds "Straße", "Bürger" finds "Bürgerinnen" (a term is
+    also a prefix: "Rad" finds "Radweg"). No terms: nothing matches."""
+    if not terms:
+        return stmt.where(false())
+    if _on_sqlite():
+        query = _fts_query(terms, "OR" if any_word else "AND", "title" if titles_only else "")
+        return stmt.join(_FTS, Idea.id == _FTS_ROWID).where(
+            literal_column(search_index.FTS_TABLE).op("MATCH")(query)
+        )
+    tsquery = _tsquery(terms, "|" if any_word else "&")
+    return stmt.where(_pg_vector(titles_only).op("@@")(tsquery))
+
+
+def relevance_rank(terms: list[str], *, any_word: bool = False, titles_only: bool = False):
+    """The rank of a match and how it sorts, best first: SQLite's bm25 (lower is better; the
+    title's column weighs four times the body's), PostgreSQL's ts_rank (higher is better;
+    weights D, C, B (body), A (title)). Only for a statement from `with_search` with the
+    same terms."""
+    if _on_sqlite():
+        return func.bm25(literal_column(search_index.FTS_TABLE), 4.0, 1.0), asc
+    tsquery = _tsquery(terms, "|" if any_word else "&")
+    return func.ts_rank(_pg_vector(titles_only), tsquery), desc
+
+
+def relevance_order(terms: list[str], **options) -> tuple:
+    """Best match first, then the higher id (see relevance_rank)."""
+    rank, direction = relevance_rank(terms, **options)
+    return (direction(rank), Idea.id.desc())
+
+
+def _relevance_page(stmt: Select, terms: list[str], limit: int, offset: int) -> Select:
+    """A page by relevance in one statement: first the page's ids and ranks (the full-text
+    index and the idea table alone), then just those rows with what is loaded with them;
+    sorting every match with its theme, event and author joined on would cost far more."""
+    rank, direction = relevance_rank(terms)
+    hits = (
+        stmt.with_only_columns(Idea.id.label("hit_id"), rank.label("hit_rank"))
+        .order_by(direction(rank), Idea.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery("hits")
+    )
+    return (
+        select(Idea)
+        .join(hits, Idea.id == hits.c.hit_id)
+        .order_by(direction(hits.c.hit_rank), Idea.id.desc())
+    )
 
 
 def visible_statuses(viewer, status) -> tuple[IdeaStatus, ...]:
@@ -83,22 +153,12 @@ def visible_statuses(viewer, status) -> tuple[IdeaStatus, ...]:
     return (IdeaStatus(status),)
 
 
-def ideas_query(
-    viewer, *, theme=None, event=None, q=None, status=None, scan: bool = False
-) -> Select:
+def ideas_query(viewer, *, theme=None, event=None, q=None, status=None) -> Select:
     """The filtered statement behind the list (no order, no paging): reused by the API.
-    `scan`: for a count that reads every row anyway (a search), keep SQLite's planner off
-    the status indexes (see count_matching)."""
+    With `q`, only ideas that match every search term (see with_search)."""
     statuses = visible_statuses(viewer, status)
-    stmt = select(Idea)
-    status_column = Idea.status
-    if scan and _on_sqlite():
-        # `+status` can use no index: SQLite's way to say "not by this column".
-        status_column = UnaryExpression(
-            Idea.status, operator=operators.custom_op("+"), type_=Idea.status.type
-        )
-    stmt = stmt.where(
-        status_column == statuses[0] if len(statuses) == 1 else status_column.in_(statuses)
+    stmt = select(Idea).where(
+        Idea.status == statuses[0] if len(statuses) == 1 else Idea.status.in_(statuses)
     )
     theme_id = _id(theme, Theme)
     if theme_id is not None:
@@ -106,9 +166,8 @@ def ideas_query(
     event_id = _id(event, Event)
     if event_id is not None:
         stmt = stmt.where(Idea.event_id == event_id)
-    condition = search_condition(q) if q else None
-    if condition is not None:
-        stmt = stmt.where(condition)
+    if q:
+        stmt = with_search(stmt, search_terms(q))
     return stmt
 
 
@@ -116,26 +175,27 @@ def count_matching(stmt: Select, viewer, *, theme=None, event=None, q=None, stat
     """How many ideas `stmt` (from ideas_query with these filters) finds; remembered for a
     few seconds per filter (ideas.counts), as it is the part of a page that grows with the
     data."""
-    words = tuple(q.split()[:MAX_SEARCH_WORDS]) if q else ()
-    key = (visible_statuses(viewer, status), _id(theme, Theme), _id(event, Event), words)
-
-    def count() -> int:
-        counted = stmt
-        if words and _on_sqlite():
-            # A search reads every matching row's title and body. By the status index, SQLite
-            # would visit 30,000 rows in vote order, one lookup each; reading the table in
-            # its own order is about twice as fast, and with plain LIKE four times (30,000
-            # ideas: 90 ms -> 23 ms for the count alone).
-            counted = ideas_query(viewer, theme=theme, event=event, q=q, status=status, scan=True)
-        return db.session.scalar(counted.with_only_columns(func.count(Idea.id)))
-
-    return cached_count(key, count)
+    terms = tuple(search_terms(q)) if q else None
+    key = (visible_statuses(viewer, status), _id(theme, Theme), _id(event, Event), terms)
+    return cached_count(key, lambda: db.session.scalar(stmt.with_only_columns(func.count(Idea.id))))
 
 
-def order_for(sort: str):
+def effective_sort(sort: str | None, q: str | None) -> str:
+    """The order a list is in: the one asked for, else by relevance when there is a search
+    and newest first otherwise. "relevance" without search words: newest first."""
+    if sort not in SORTS:
+        sort = None
+    if sort == "relevance" or sort is None:
+        return "relevance" if search_terms(q) else "newest"
+    return sort
+
+
+def order_for(sort: str, q: str | None = None):
     """Stable orders: the id breaks every tie, so no idea shows up on two pages."""
     if sort == "votes":
         return (Idea.vote_count.desc(), Idea.id.desc())
+    if sort == "relevance" and search_terms(q):
+        return relevance_order(search_terms(q))
     return (Idea.created_at.desc(), Idea.id.desc())
 
 
@@ -145,7 +205,7 @@ def list_ideas(
     theme=None,
     event=None,
     q: str | None = None,
-    sort: str = "newest",
+    sort: str | None = None,
     page: int = 1,
     per_page: int = 20,
     status=None,
@@ -153,10 +213,11 @@ def list_ideas(
     """A page of ideas the viewer may see in the list, with theme, event and author loaded.
 
     Two queries whatever the page size: one count, one page of rows (the theme, event and
-    author come along by joins). `theme` and `event` are objects or ids; `sort` is "newest"
-    or "votes"; `status` is for moderators (an IdeaStatus value or "all").
+    author come along by joins). `theme` and `event` are objects or ids; `sort` is "newest",
+    "votes" or "relevance" (None: relevance with a search, else newest; see effective_sort);
+    `status` is for moderators (an IdeaStatus value or "all").
     Raises NotFound for a page below 1 or past the last one (an empty list has page 1)."""
-    sort = sort if sort in SORTS else "newest"
+    sort = effective_sort(sort, q)
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     if page < 1:
         raise NotFound()
@@ -167,12 +228,15 @@ def list_ideas(
         raise NotFound()
     if total:
         offset = (page - 1) * per_page
-        page_stmt = stmt.order_by(*order_for(sort)).limit(per_page).offset(offset)
-        if offset >= DEEP_OFFSET:
+        order = order_for(sort, q)
+        page_stmt = stmt.order_by(*order).limit(per_page).offset(offset)
+        if sort == "relevance":
+            page_stmt = _relevance_page(stmt, search_terms(q), per_page, offset)
+        elif offset >= DEEP_OFFSET:
             # A deep page skips thousands of rows: skip them in the index (ids only, the
             # order's index covers them), then read just this page's rows. Still one query.
             ids = page_stmt.with_only_columns(Idea.id)
-            page_stmt = select(Idea).where(Idea.id.in_(ids)).order_by(*order_for(sort))
+            page_stmt = select(Idea).where(Idea.id.in_(ids)).order_by(*order)
         rows = db.session.scalars(
             page_stmt.options(
                 joinedload(Idea.theme), joinedload(Idea.event), joinedload(Idea.author)
@@ -180,6 +244,28 @@ def list_ideas(
         )
         result.items = list(rows)
     return result
+
+
+SIMILAR_LIMIT = 5
+
+
+def similar_ideas(title: str | None, *, event=None, limit: int = SIMILAR_LIMIT) -> list[Idea]:
+    """Up to `limit` published ideas whose titles share words with a title being typed, the
+    most similar first: any of its words counts (stemmed, as a prefix). `event`: only that
+    event's ideas (the evening's phone form). Only published ideas, whoever asks: the hint
+    shows what everyone may see."""
+    terms = search_terms(title)
+    if not terms:
+        return []
+    stmt = select(Idea).where(Idea.status == IdeaStatus.PUBLISHED)
+    event_id = _id(event, Event)
+    if event_id is not None:
+        stmt = stmt.where(Idea.event_id == event_id)
+    # Titles only: a duplicate says the same thing in its title (and there are far fewer
+    # title matches to rank than title-or-body matches).
+    stmt = with_search(stmt, terms, any_word=True, titles_only=True)
+    order = relevance_order(terms, any_word=True, titles_only=True)
+    return list(db.session.scalars(stmt.order_by(*order).limit(max(1, int(limit)))))
 
 
 def idea_for_viewer(viewer, idea_id: int) -> Idea:

@@ -106,12 +106,17 @@ def index():
         status = None
     theme = next((t for t in themes if t.slug == form.theme.data), None)
     event = next((e for e in events if e.slug == form.event.data), None)
+    q = (form.q.data or "").strip()[:200] or None
+    # No sort asked for: by relevance when searching, else newest first (the form shows it).
+    asked = request.args.get("sort") or None
+    sort = queries.effective_sort(form.sort.data if asked else None, q)
+    form.sort.data = sort
     page = queries.list_ideas(
         _me(),
         theme=theme,
         event=event,
-        q=(form.q.data or "").strip()[:200] or None,
-        sort=form.sort.data if form.sort.data in queries.SORTS else "newest",
+        q=q,
+        sort=sort,
         page=_page_number(),
         per_page=PER_PAGE,
         status=status,
@@ -165,14 +170,38 @@ def _ideas_limit() -> str:
     return current_app.config["RATELIMIT_IDEAS"]
 
 
+SIMILAR_LIMIT = "60 per minute"
+
+
+def similar_check_requested() -> bool:
+    """The form came back by its "Ähnliche Ideen prüfen" button: show the hints, keep what
+    was typed, create nothing (and count nothing against the ideas' limit)."""
+    return request.method == "POST" and request.form.get("check") == "1"
+
+
+def took_an_idea(response) -> bool:
+    """Only ideas actually taken in count against the limit: a form sent back with errors,
+    or to check for similar ideas, costs nothing."""
+    return response.status_code < 400 and not similar_check_requested()
+
+
+@bp.post("/similar")
+@login_required
+@limiter.limit(SIMILAR_LIMIT)
+def similar():
+    """Up to five published ideas similar to the title being typed (static/js/similar_ideas.js
+    posts it: the draft stays out of addresses and logs). An HTML fragment."""
+    title = (request.form.get("title") or "")[: services.TITLE_MAX]
+    response = current_app.make_response(
+        render_template("ideas/similar.html", similar=queries.similar_ideas(title), counts="votes")
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    _ideas_limit,
-    methods=["POST"],
-    # Only ideas actually taken in count: a form sent back with errors costs nothing.
-    deduct_when=lambda response: response.status_code < 400,
-)
+@limiter.limit(_ideas_limit, methods=["POST"], deduct_when=took_an_idea)
 def new():
     form = NewIdeaForm()
     themes, events = _fill_choices(form)
@@ -185,6 +214,15 @@ def new():
             # A bot: pretend it worked, keep nothing.
             flash(_("Danke! Ihre Idee wird geprüft und dann veröffentlicht."), "success")
             return redirect(url_for("ideas.index"))
+        if similar_check_requested():
+            form.prime_fill_time()
+            return render_template(
+                "ideas/form.html",
+                form=form,
+                idea=None,
+                similar=queries.similar_ideas(form.title.data),
+                checked=True,
+            )
         valid = form.validate() & form.check_fill_time()
         if valid:
             try:

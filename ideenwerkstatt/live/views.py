@@ -26,7 +26,9 @@ from ..database import commit, utcnow, writing
 from ..events import services as events
 from ..extensions import db, limiter, login_manager
 from ..i18n import LOCALE_SESSION_KEY
-from ..ideas.services import IdeaError, submit_idea
+from ..ideas.queries import similar_ideas
+from ..ideas.services import TITLE_MAX, IdeaError, submit_idea
+from ..ideas.views import SIMILAR_LIMIT, similar_check_requested, took_an_idea
 from ..permissions import can_moderate, can_organize, is_event_participant, participant_event_id
 from ..privacy.models import Purpose
 from ..privacy.services import consent_text_row, current_consent_wording
@@ -360,7 +362,7 @@ def phone(slug: str):
     return _render_phone(event, form)
 
 
-def _render_phone(event, form, status: int = 200):
+def _render_phone(event, form, status: int = 200, **hints):
     form.theme.choices = presentation.theme_choices(event)
     state = presentation.phone_state(current_user, event)
     ends = state["timer_ends_at"]
@@ -368,6 +370,7 @@ def _render_phone(event, form, status: int = 200):
         "live/phone.html",
         event=event,
         form=form,
+        **hints,
         # The server's clock for the countdown, to the millisecond (see live_timer.js).
         now_iso=utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         timer_ends_iso=_iso(ends) if ends else None,
@@ -379,15 +382,53 @@ def _iso(value) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _similar_counts(event) -> str | None:
+    """How the hints show an idea's support: as the phone shows it (points for dot voting,
+    nothing while the moderators hide the numbers)."""
+    state = presentation.phone_state(current_user, event)
+    if state["numbers_hidden"]:
+        return None
+    return "points" if state["budget"] is not None else "votes"
+
+
+@bp.post("/events/<slug>/live/similar")
+@limiter.limit(SIMILAR_LIMIT, key_func=_person_key)
+def similar(slug: str):
+    """Up to five published ideas of this evening similar to the title being typed on the
+    phone (static/js/similar_ideas.js posts it). An HTML fragment."""
+    event = _event_for_phone(slug)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    title = (request.form.get("title") or "")[:TITLE_MAX]
+    response = current_app.make_response(
+        render_template(
+            "ideas/similar.html",
+            similar=similar_ideas(title, event=event),
+            counts=_similar_counts(event),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/events/<slug>/live/ideas")
-@limiter.limit(_ideas_limit, key_func=_person_key)
+@limiter.limit(_ideas_limit, key_func=_person_key, deduct_when=took_an_idea)
 def submit(slug: str):
-    """The phone's idea form: pending until a moderator approves it, as every idea."""
+    """The phone's idea form: pending until a moderator approves it, as every idea. Sent by
+    its check button: the form again with the evening's similar ideas, nothing created."""
     event = _event_for_phone(slug)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     form = LiveIdeaForm()
     form.theme.choices = presentation.theme_choices(event)
+    if similar_check_requested():
+        return _render_phone(
+            event,
+            form,
+            similar=similar_ideas(form.title.data, event=event),
+            checked=True,
+            similar_counts=_similar_counts(event),
+        )
     if form.validate_on_submit():
         theme = presentation.theme_by_id(form.theme.data)
         at_once = services.publishes_at_once(event)

@@ -139,7 +139,7 @@ def test_joining_and_taking_part_by_keyboard_alone(new_page, live_server, evenin
 
     tab_to(phone, "#title")
     phone.keyboard.type("Ein Repair-Café für Handys")
-    tab_to(phone, "form[action$='/live/ideas'] button[type=submit]")
+    tab_to(phone, "form[action$='/live/ideas'] button.big")
     with phone.expect_navigation():
         phone.keyboard.press("Enter")
     assert "Ein Repair-Café für Handys" in phone.locator("#my-ideas + ul").inner_text()
