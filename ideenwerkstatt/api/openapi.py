@@ -415,9 +415,14 @@ PARAMETERS = {
         "in": "query",
         "required": False,
         "allowEmptyValue": True,
-        "description": "`newest` (default: newest first) or `votes` (most votes first); "
-        "ties go to the higher id.",
-        "schema": {"type": "string", "enum": ["newest", "votes"], "default": "newest"},
+        "description": "`newest` (default: newest first), `votes` (most votes first) or "
+        "`trending` (recent votes first: each vote counts half as much every 3 days, "
+        "see the README's Trending section); ties go to the higher id.",
+        "schema": {
+            "type": "string",
+            "enum": ["newest", "votes", "trending"],
+            "default": "newest",
+        },
     },
     "slug": {
         "name": "slug",

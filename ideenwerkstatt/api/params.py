@@ -11,7 +11,7 @@ from werkzeug.exceptions import BadRequest
 from ..routing import MAX_ID
 
 FORMATS = ("json", "csv")
-SORTS = ("newest", "votes")
+SORTS = ("newest", "votes", "trending")
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 # A CSV download holds a whole data set, not a screenful: up to this many rows per file

@@ -18,7 +18,7 @@ from ..themes.models import Theme
 from .counts import cached_count
 from .models import Idea, IdeaStatus
 
-SORTS = ("newest", "votes")
+SORTS = ("newest", "votes", "trending")
 MAX_PER_PAGE = 100
 MAX_SEARCH_WORDS = 8
 STATUS_ALL = "all"
@@ -136,6 +136,9 @@ def order_for(sort: str):
     """Stable orders: the id breaks every tie, so no idea shows up on two pages."""
     if sort == "votes":
         return (Idea.vote_count.desc(), Idea.id.desc())
+    if sort == "trending":
+        # The stored score orders like the decayed one (ideas.trending); an index per filter.
+        return (Idea.trending_score.desc(), Idea.id.desc())
     return (Idea.created_at.desc(), Idea.id.desc())
 
 
@@ -153,8 +156,8 @@ def list_ideas(
     """A page of ideas the viewer may see in the list, with theme, event and author loaded.
 
     Two queries whatever the page size: one count, one page of rows (the theme, event and
-    author come along by joins). `theme` and `event` are objects or ids; `sort` is "newest"
-    or "votes"; `status` is for moderators (an IdeaStatus value or "all").
+    author come along by joins). `theme` and `event` are objects or ids; `sort` is "newest",
+    "votes" or "trending"; `status` is for moderators (an IdeaStatus value or "all").
     Raises NotFound for a page below 1 or past the last one (an empty list has page 1)."""
     sort = sort if sort in SORTS else "newest"
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
