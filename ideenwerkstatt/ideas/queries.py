@@ -185,15 +185,21 @@ def list_ideas(
     return result
 
 
-def idea_for_viewer(viewer, idea_id: int) -> Idea:
+def idea_for_viewer(viewer, idea_id: int, *, merged_too: bool = False) -> Idea:
     """The idea, when the viewer may see it (published: everyone; otherwise its author and
-    moderators). Raises NotFound otherwise, so that a pending idea's existence stays private."""
+    moderators). Raises NotFound otherwise, so that a pending idea's existence stays private.
+    `merged_too`: a merged idea for everyone as well (its page only redirects to the idea it
+    went into, which is published)."""
     idea = db.session.scalar(
         select(Idea)
         .where(Idea.id == idea_id)
         .options(joinedload(Idea.theme), joinedload(Idea.event), joinedload(Idea.author))
     )
-    if idea is None or not can_view_idea(viewer, idea):
+    if idea is None:
+        raise NotFound()
+    if merged_too and idea.status == IdeaStatus.MERGED and idea.merged_into is not None:
+        return idea
+    if not can_view_idea(viewer, idea):
         raise NotFound()
     return idea
 

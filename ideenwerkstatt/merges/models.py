@@ -63,6 +63,10 @@ class IdeaMergeVote(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     added_weight: Mapped[int] = mapped_column(default=0)
     added_trend: Mapped[float] = mapped_column(Double, default=0.0)
+    # A's row before (people on both): the undo puts its trend weight back bit for bit when
+    # the row has not changed since (x + y - y need not be x in floating point).
+    target_weight: Mapped[int | None]
+    target_trend: Mapped[float | None] = mapped_column(Double)
 
 
 class IdeaMergeComment(db.Model):

@@ -217,6 +217,8 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "idea_merge_vote.updated_at",
             "idea_merge_vote.added_weight",
             "idea_merge_vote.added_trend",
+            "idea_merge_vote.target_weight",
+            "idea_merge_vote.target_trend",
         ),
         _l("Ihre Stimmen: welche Ideen Sie unterstützen, mit wie vielen Punkten, wann"),
         _l(

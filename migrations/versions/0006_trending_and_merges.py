@@ -165,6 +165,8 @@ def upgrade():
         sa.Column("updated_at", ideenwerkstatt.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("added_weight", sa.Integer(), nullable=False),
         sa.Column("added_trend", sa.Double(), nullable=False),
+        sa.Column("target_weight", sa.Integer(), nullable=True),
+        sa.Column("target_trend", sa.Double(), nullable=True),
         sa.ForeignKeyConstraint(
             ["merge_id"],
             ["idea_merge.id"],
