@@ -28,6 +28,7 @@ Set-based: a merge is a fixed number of SQL statements whatever the number of su
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import JSON, String, case, cast, delete, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
@@ -208,15 +209,19 @@ def merge_ideas(moderator, source: Idea, target: Idea | None) -> IdeaMerge:
         # People on both: B's dots join their row on A (same event, so within the budget).
         db.session.execute(
             update(votes)
-            .where(votes.c.id == records.c.target_vote_id, combined)
+            .where(votes.c.idea_id == target.id, votes.c.id == records.c.target_vote_id, combined)
             .values(
                 weight=votes.c.weight + records.c.added_weight,
                 trend_weight=votes.c.trend_weight + records.c.added_trend,
                 updated_at=votes.c.updated_at,  # a merge is not the voter's doing
             )
         )
+    # By B's rows first (its index), so that the planner never reads all votes.
     db.session.execute(
-        delete(votes).where(votes.c.id.in_(select(records.c.vote_id).where(combined)))
+        delete(votes).where(
+            votes.c.idea_id == source.id,
+            votes.c.id.in_(select(records.c.vote_id).where(combined)),
+        )
     )
     db.session.execute(
         update(votes)
@@ -326,65 +331,66 @@ def _mail_authors(moderator, merge: IdeaMerge, source: Idea, target: Idea) -> No
 
 
 def _mail_supporters(merge: IdeaMerge, source: Idea, target: Idea) -> int:
-    """B's supporters who consented to mail (not the two authors, who have their own mail):
-    one INSERT … SELECT per language, the mail rendered once. Left to the delivery worker
+    """B's supporters who consented to mail (not the two authors, who have their own mail),
+    in one INSERT … SELECT: the mail is rendered once per language of the platform and each
+    row takes its person's language (an unknown one: German). Left to the delivery worker
     (like invitations). Returns how many were queued."""
+    languages = list(current_app.config["LANGUAGES"])
+    rendered = {
+        lang: render(SUPPORTER_TEMPLATE, lang, source=source, target=target) for lang in languages
+    }
+    language = func.coalesce(User.locale, "de")
+
+    def by_language(part: int):
+        return case(
+            *((language == lang, literal(texts[part])) for lang, texts in rendered.items()),
+            else_=literal(rendered["de"][part]),
+        )
+
     authors = [i for i in (source.author_id, target.author_id) if i is not None]
-    supporters = (
-        select(User.id)
-        .where(
-            User.id.in_(select(records.c.user_id).where(records.c.merge_id == merge.id)),
-            User.email.is_not(None),
-            may_be_invited(User.id),
-        )
-        .where(User.id.not_in(authors) if authors else True)
-    )
-    locales = db.session.scalars(
-        select(func.coalesce(User.locale, "de")).where(User.id.in_(supporters)).distinct()
-    ).all()
-    queued = 0
     now = utcnow()
-    for locale in locales:
-        subject, body_text, body_html = render(
-            SUPPORTER_TEMPLATE, locale, source=source, target=target
+    rows = select(
+        User.id,
+        User.email,
+        literal(SUPPORTER_TEMPLATE),
+        by_language(0),
+        by_language(1),
+        by_language(2),
+        literal({}, JSON),
+        literal([], JSON),
+        literal(f"{SUPPORTER_TEMPLATE}:{merge.id}:") + cast(User.id, String),
+        literal(str(OutboxStatus.QUEUED)),
+        literal(0),
+        literal(now, OutboxMessage.next_attempt_at.type),
+        literal(now, OutboxMessage.created_at.type),
+    ).where(
+        User.id.in_(select(records.c.user_id).where(records.c.merge_id == merge.id)),
+        User.email.is_not(None),
+        may_be_invited(User.id),
+    )
+    if authors:
+        rows = rows.where(User.id.not_in(authors))
+    result = db.session.execute(
+        insert(outbox).from_select(
+            [
+                "user_id",
+                "recipient",
+                "template",
+                "subject",
+                "body_text",
+                "body_html",
+                "headers",
+                "attachments",
+                "idempotency_key",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+            ],
+            rows,
         )
-        rows = select(
-            User.id,
-            User.email,
-            literal(SUPPORTER_TEMPLATE),
-            literal(subject),
-            literal(body_text),
-            literal(body_html),
-            literal({}, JSON),
-            literal([], JSON),
-            literal(f"{SUPPORTER_TEMPLATE}:{merge.id}:") + cast(User.id, String),
-            literal(str(OutboxStatus.QUEUED)),
-            literal(0),
-            literal(now, OutboxMessage.next_attempt_at.type),
-            literal(now, OutboxMessage.created_at.type),
-        ).where(User.id.in_(supporters), func.coalesce(User.locale, "de") == locale)
-        result = db.session.execute(
-            insert(outbox).from_select(
-                [
-                    "user_id",
-                    "recipient",
-                    "template",
-                    "subject",
-                    "body_text",
-                    "body_html",
-                    "headers",
-                    "attachments",
-                    "idempotency_key",
-                    "status",
-                    "attempts",
-                    "next_attempt_at",
-                    "created_at",
-                ],
-                rows,
-            )
-        )
-        queued += result.rowcount or 0
-    return queued
+    )
+    return result.rowcount or 0
 
 
 def can_undo(merge: IdeaMerge) -> bool:

@@ -182,7 +182,14 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idea_merge_vote")),
     )
     with op.batch_alter_table("idea_merge_vote", schema=None) as batch_op:
-        batch_op.create_index("ix_idea_merge_vote_merge_id", ["merge_id"], unique=False)
+        batch_op.create_index(
+            "ix_idea_merge_vote_merge_id_target_vote_id",
+            ["merge_id", "target_vote_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_idea_merge_vote_merge_id_vote_id", ["merge_id", "vote_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_idea_merge_vote_user_id"), ["user_id"], unique=False)
 
     with op.batch_alter_table("idea", schema=None) as batch_op:
@@ -242,7 +249,8 @@ def downgrade():
 
     with op.batch_alter_table("idea_merge_vote", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_idea_merge_vote_user_id"))
-        batch_op.drop_index("ix_idea_merge_vote_merge_id")
+        batch_op.drop_index("ix_idea_merge_vote_merge_id_vote_id")
+        batch_op.drop_index("ix_idea_merge_vote_merge_id_target_vote_id")
 
     op.drop_table("idea_merge_vote")
     with op.batch_alter_table("idea_merge_comment", schema=None) as batch_op:
