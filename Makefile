@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # gettext names used in the code beyond babel's defaults (_, gettext, ngettext, pgettext).
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
-.PHONY: install run test test-postgres test-cluster lint format chromium nginx wrk translations bench bench-live bench-search bench-cluster clean
+.PHONY: install run test test-postgres test-cluster lint format chromium nginx wrk translations bench bench-live bench-search bench-trending bench-cluster clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -94,6 +94,7 @@ CLUSTER_PHONES ?= 1000
 bench: install nginx wrk
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/trending_merge.py
 	$(BIN)/python benchmarks/live_load.py --phones $(LIVE_PHONES) --backend sqlite,postgresql --write
 	$(BIN)/python benchmarks/cluster.py --phones $(CLUSTER_PHONES) --write
 	psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS iw_bench_catalog" -c "CREATE DATABASE iw_bench_catalog"
@@ -114,3 +115,8 @@ bench-live: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .coverage htmlcov
+
+# The trending sort against the votes sort at 30,000 ideas, and a merge of an idea with 10,000
+# supporters, on SQLite and PostgreSQL (about 10 minutes; writes its section of RESULTS.md).
+bench-trending: install
+	$(BIN)/python benchmarks/trending_merge.py

@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from .invitations.views import organize_bp as invitations_organize_bp
     from .live.views import bp as live_bp
     from .livestate.views import bp as livestate_bp
+    from .merges.views import bp as merges_bp
     from .moderation.flag_views import bp as flags_bp
     from .moderation.live_views import bp as live_console_bp
     from .moderation.people import bp as people_bp
@@ -138,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organize_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(votes_bp)
+    app.register_blueprint(merges_bp)
     app.register_blueprint(registrations_bp)
     app.register_blueprint(registrations_organize_bp)
     app.register_blueprint(invitations_bp)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from .database import commit, utcnow, writing
 from .extensions import db
+from .ideas.trending import trend_weight
 
 DEMO_PASSWORD = "Musterstadt-Demo-2026"  # noqa: S105  (published in the README)
 
@@ -331,8 +332,17 @@ def _seed_ideas(themes, accounts, events, created) -> None:
         # Votes in the closed event were cast at its workshop; the others just now.
         voted_at = event.starts_at + dt.timedelta(hours=1) if event_key == "bildung" else now
         for voter in voters[:votes]:
-            db.session.add(Vote(user_id=voter.id, idea_id=idea.id, weight=1, created_at=voted_at))
+            db.session.add(
+                Vote(
+                    user_id=voter.id,
+                    idea_id=idea.id,
+                    weight=1,
+                    trend_weight=trend_weight(1, voted_at),
+                    created_at=voted_at,
+                )
+            )
         idea.vote_count = min(votes, len(voters))
+        idea.trending_score = trend_weight(1, voted_at) * idea.vote_count
         created["ideas"] += 1
     db.session.flush()
 

@@ -1,8 +1,8 @@
 """Bulk demo data for benchmarks: many users, ideas and votes, inserted in batches.
 
 The ORM would build one object per row; at a million votes that alone takes minutes, so this
-module writes with Core `insert()` in batches (executemany) and keeps `Idea.vote_count` equal to
-the rows it writes."""
+module writes with Core `insert()` in batches (executemany) and keeps `Idea.vote_count` and
+`Idea.trending_score` equal to the rows it writes (votes spread over the last 30 days)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import datetime as dt
 import random
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from .database import utcnow
 from .extensions import db
+from .ideas.trending import trend_weight
 
 BULK_EMAIL_DOMAIN = "bulk.example.org"
 BATCH = 5000
+VOTE_SPREAD = dt.timedelta(days=30)  # bulk votes were cast over this long, up to now
 
 _OPENINGS = [
     "Wir brauchen",
@@ -183,15 +185,24 @@ def seed_bulk_data(
         db.session.scalars(select(Idea.id).where(Idea.id > ideas_before).order_by(Idea.id))
     )
 
+    # The vote times have their own generator, so the rest of the data stays as it was.
+    clock = random.Random(seed + 1)
+    spread = VOTE_SPREAD.total_seconds()
+    trending: dict[int, float] = {}
+
     def vote_rows():
         for idea_id, count in zip(idea_ids, counts, strict=True):
             for user_id in rng.sample(user_ids, count):
+                at = now - dt.timedelta(seconds=clock.random() * spread)
+                weight = trend_weight(1, at)
+                trending[idea_id] = trending.get(idea_id, 0.0) + weight
                 yield {
                     "user_id": user_id,
                     "idea_id": idea_id,
                     "weight": 1,
-                    "created_at": now,
-                    "updated_at": now,
+                    "trend_weight": weight,
+                    "created_at": at,
+                    "updated_at": at,
                 }
 
     written = 0
@@ -199,6 +210,14 @@ def seed_bulk_data(
         connection.execute(insert(Vote), batch)
         written += len(batch)
     progress(f"{written} votes")
+    set_score = (
+        update(Idea.__table__)
+        .where(Idea.__table__.c.id == bindparam("idea"))
+        .values(trending_score=bindparam("score"))
+    )
+    scores = [{"idea": idea_id, "score": score} for idea_id, score in trending.items()]
+    for start in range(0, len(scores), BATCH):
+        connection.execute(set_score, scores[start : start + BATCH])
     sizes = {"users": users, "ideas": ideas, "votes": written}
     if comments:
         sizes["comments"] = _seed_comments(connection, rng, comments, idea_ids, weights, user_ids)

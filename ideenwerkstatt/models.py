@@ -9,6 +9,7 @@ from .invitations.models import InvitationRun  # noqa: F401
 from .live.models import LiveCard, LiveParticipant, LiveSession  # noqa: F401
 from .livestate.models import EventLiveState  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
+from .merges.models import IdeaMerge, IdeaMergeComment, IdeaMergeVote  # noqa: F401
 from .moderation.models import Flag, IdeaOutcome, RejectionTemplate  # noqa: F401
 from .privacy.models import ConsentRecord, ConsentText  # noqa: F401
 from .registrations.models import Registration  # noqa: F401

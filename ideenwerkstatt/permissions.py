@@ -154,6 +154,14 @@ def can_edit_comment(user, comment, now: dt.datetime | None = None) -> bool:
     )
 
 
+def can_merge_ideas(user, source=None, target=None) -> bool:
+    """Moderators (organizers and admins with them) merge a duplicate idea into another;
+    never a citizen, an author or a guest of an evening, whatever event they belong to.
+    Moderation is not split by event here, so the role decides for every event (the ideas'
+    own rules, same event and so on, are the merges slice's)."""
+    return can_moderate(user)
+
+
 def can_delete_comment(user, comment) -> bool:
     """Its author, at any time, unless it is already deleted."""
     return is_owner(user, comment) and comment.status != COMMENT_DELETED
@@ -226,5 +234,6 @@ TEMPLATE_PREDICATES = {
     "is_idea_author": is_owner,
     "can_edit_comment": can_edit_comment,
     "can_delete_comment": can_delete_comment,
+    "can_merge_ideas": can_merge_ideas,
     "is_event_participant": is_event_participant,
 }

@@ -98,6 +98,7 @@ def seed() -> dict:
     """A bit of everything: themes, events in each phase (a dots event, a closed one with a
     published summary), ideas in each state, votes, comments, a flag."""
     from ideenwerkstatt.comments.services import add_comment
+    from ideenwerkstatt.merges.services import merge_ideas
     from ideenwerkstatt.moderation.flags import flag
     from ideenwerkstatt.summaries.services import publish_summary, start_summary
 
@@ -123,8 +124,17 @@ def seed() -> dict:
     flag(make_user(), ideas[3], "Das passt nicht.")
     summary = start_summary(closed, organizer)
     publish_summary(summary, organizer)
+    # A duplicate merged into another idea (its page lists it, with the undo button).
+    merged_into = make_idea(theme=theme, title="Doppelt gemoppelt")
+    merge_ideas(moderator, make_idea(theme=theme, title="Doppelt"), merged_into)
     db.session.commit()
-    return {"citizen": citizen, "moderator": moderator, "organizer": organizer}
+    return {
+        "citizen": citizen,
+        "moderator": moderator,
+        "organizer": organizer,
+        "merged_into": merged_into.id,
+        "merge_form": f"/ideas/{ideas[3].id}/merge",
+    }
 
 
 def validate(pages: dict[str, str], directory: Path) -> list[str]:
@@ -181,7 +191,13 @@ def test_crawled_pages_are_valid_html(app, client, auth, tmp_path):
         pages[f"visitor {url}"] = html
     starts = {
         "citizen": ["/account", "/ideas/new", "/ideas", "/events/sammeln", "/events/punkte"],
-        "moderator": ["/moderation", "/ideas?status=all", "/account"],
+        "moderator": [
+            "/moderation",
+            "/ideas?status=all",
+            "/account",
+            people["merge_form"],
+            f"/ideas/{people['merged_into']}",
+        ],
         "organizer": ["/organize", "/events/vorbei", "/events/vorbei/summary"],
     }
     for role, start in starts.items():

@@ -423,10 +423,12 @@ PARAMETERS = {
         "in": "query",
         "required": False,
         "allowEmptyValue": True,
-        "description": "`newest` (newest first), `votes` (most votes first) or `relevance` "
-        "(best match of `q` first). Default: `relevance` with `q`, `newest` without; "
-        "`relevance` without `q` is `newest`. Ties go to the higher id.",
-        "schema": {"type": "string", "enum": ["newest", "votes", "relevance"]},
+        "description": "`newest` (newest first), `votes` (most votes first), `trending` "
+        "(recent votes first: each vote counts half as much every 3 days, see the README's "
+        "Trending section) or `relevance` (best match of `q` first). Default: `relevance` "
+        "with `q`, `newest` without; `relevance` without `q` is `newest`. Ties go to the "
+        "higher id.",
+        "schema": {"type": "string", "enum": ["newest", "votes", "trending", "relevance"]},
     },
     "slug": {
         "name": "slug",

@@ -11,7 +11,7 @@ from werkzeug.exceptions import BadRequest
 from ..routing import MAX_ID
 
 FORMATS = ("json", "csv")
-SORTS = ("newest", "votes", "relevance")
+SORTS = ("newest", "votes", "trending", "relevance")
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 # A CSV download holds a whole data set, not a screenful: up to this many rows per file

@@ -26,6 +26,7 @@ class FilterForm(FlaskForm):
         choices=[
             SelectChoice("newest", _l("Neueste zuerst")),
             SelectChoice("votes", _l("Meiste Stimmen zuerst")),
+            SelectChoice("trending", _l("Gerade gefragt")),
             # The default with search words (without any: newest first).
             SelectChoice("relevance", _l("Beste Treffer zuerst")),
         ],

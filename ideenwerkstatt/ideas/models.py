@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Double, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, enum_column
@@ -21,6 +21,7 @@ class IdeaStatus(enum.StrEnum):
     PUBLISHED = "published"
     REJECTED = "rejected"
     HIDDEN = "hidden"
+    MERGED = "merged"  # merged into another idea (merged_into_id): its votes moved there
 
 
 class Idea(db.Model):
@@ -38,7 +39,11 @@ class Idea(db.Model):
         Index("ix_idea_theme_status_vote_count", "theme_id", "status", "vote_count", "id"),
         Index("ix_idea_event_status_created_at", "event_id", "status", "created_at", "id"),
         Index("ix_idea_event_status_vote_count", "event_id", "status", "vote_count", "id"),
+        Index("ix_idea_status_trending_score", "status", "trending_score", "id"),
+        Index("ix_idea_theme_status_trending_score", "theme_id", "status", "trending_score", "id"),
+        Index("ix_idea_event_status_trending_score", "event_id", "status", "trending_score", "id"),
         Index("ix_idea_author_id", "author_id"),
+        Index("ix_idea_merged_into_id", "merged_into_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,10 +67,16 @@ class Idea(db.Model):
     # note shown on the page after a moderator edited the idea.
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     moderation_note: Mapped[str | None] = mapped_column(String(500))
+    # The sum of the votes' trend weights (ideas.trending): kept with vote_count, in the
+    # same statements, so `sort=trending` reads an index like `sort=votes`.
+    trending_score: Mapped[float] = mapped_column(Double, default=0.0)
+    # Set while the idea is merged into another one (status merged); NULL again on undo.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id", ondelete="SET NULL"))
 
     event: Mapped[Event | None] = relationship()
     theme: Mapped[Theme] = relationship()
     author: Mapped[User | None] = relationship()
+    merged_into: Mapped[Idea | None] = relationship(remote_side=[id])
 
 
 # The full-text index (a generated column on PostgreSQL, an FTS5 table on SQLite) is built

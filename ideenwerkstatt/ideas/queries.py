@@ -19,7 +19,7 @@ from . import search_index
 from .counts import cached_count
 from .models import Idea, IdeaStatus
 
-SORTS = ("newest", "votes", "relevance")
+SORTS = ("newest", "votes", "trending", "relevance")
 MAX_PER_PAGE = 100
 MAX_SEARCH_WORDS = 8
 STATUS_ALL = "all"
@@ -194,6 +194,9 @@ def order_for(sort: str, q: str | None = None):
     """Stable orders: the id breaks every tie, so no idea shows up on two pages."""
     if sort == "votes":
         return (Idea.vote_count.desc(), Idea.id.desc())
+    if sort == "trending":
+        # The stored score orders like the decayed one (ideas.trending); an index per filter.
+        return (Idea.trending_score.desc(), Idea.id.desc())
     if sort == "relevance" and search_terms(q):
         return relevance_order(search_terms(q))
     return (Idea.created_at.desc(), Idea.id.desc())
@@ -214,8 +217,8 @@ def list_ideas(
 
     Two queries whatever the page size: one count, one page of rows (the theme, event and
     author come along by joins). `theme` and `event` are objects or ids; `sort` is "newest",
-    "votes" or "relevance" (None: relevance with a search, else newest; see effective_sort);
-    `status` is for moderators (an IdeaStatus value or "all").
+    "votes", "trending" or "relevance" (None: relevance with a search, else newest; see
+    effective_sort); `status` is for moderators (an IdeaStatus value or "all").
     Raises NotFound for a page below 1 or past the last one (an empty list has page 1)."""
     sort = effective_sort(sort, q)
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
@@ -268,15 +271,21 @@ def similar_ideas(title: str | None, *, event=None, limit: int = SIMILAR_LIMIT) 
     return list(db.session.scalars(stmt.order_by(*order).limit(max(1, int(limit)))))
 
 
-def idea_for_viewer(viewer, idea_id: int) -> Idea:
+def idea_for_viewer(viewer, idea_id: int, *, merged_too: bool = False) -> Idea:
     """The idea, when the viewer may see it (published: everyone; otherwise its author and
-    moderators). Raises NotFound otherwise, so that a pending idea's existence stays private."""
+    moderators). Raises NotFound otherwise, so that a pending idea's existence stays private.
+    `merged_too`: a merged idea for everyone as well (its page only redirects to the idea it
+    went into, which is published)."""
     idea = db.session.scalar(
         select(Idea)
         .where(Idea.id == idea_id)
         .options(joinedload(Idea.theme), joinedload(Idea.event), joinedload(Idea.author))
     )
-    if idea is None or not can_view_idea(viewer, idea):
+    if idea is None:
+        raise NotFound()
+    if merged_too and idea.status == IdeaStatus.MERGED and idea.merged_into is not None:
+        return idea
+    if not can_view_idea(viewer, idea):
         raise NotFound()
     return idea
 

@@ -28,6 +28,7 @@ from ..sanitize import stored_html
 from ..themes.models import Theme
 from . import queries, services
 from .forms import ActionForm, FilterForm, IdeaForm, NewIdeaForm, RejectForm
+from .models import IdeaStatus
 from .privacy_hooks import register_privacy_hooks
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
@@ -262,7 +263,18 @@ def _vote_state(idea):
 
 @bp.get("/<int:idea_id>")
 def detail(idea_id: int):
-    idea = queries.idea_for_viewer(_me(), idea_id)
+    idea = queries.idea_for_viewer(_me(), idea_id, merged_too=True)
+    if idea.status == IdeaStatus.MERGED and idea.merged_into is not None:
+        # A merged duplicate lives on in the idea it went into: its address leads there.
+        flash(
+            _(
+                "„%(source)s“ wurde mit dieser Idee zusammengeführt: Die Stimmen und Kommentare "
+                "zählen jetzt hier.",
+                source=idea.title,
+            ),
+            "info",
+        )
+        return redirect(url_for("ideas.detail", idea_id=idea.merged_into_id), 302)
     # The moderators' forms only for moderators: building one makes a CSRF token, and with
     # it a session cookie, for every visitor.
     moderator = can_moderate(current_user)

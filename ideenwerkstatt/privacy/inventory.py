@@ -204,6 +204,21 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "vote.weight",
             "vote.created_at",
             "vote.updated_at",
+            "vote.trend_weight",
+            # A vote as it was before its idea was merged into another (so that the merge
+            # can be undone exactly): the same data as the vote itself.
+            "idea_merge_vote.user_id",
+            "idea_merge_vote.merge_id",
+            "idea_merge_vote.vote_id",
+            "idea_merge_vote.target_vote_id",
+            "idea_merge_vote.weight",
+            "idea_merge_vote.trend_weight",
+            "idea_merge_vote.created_at",
+            "idea_merge_vote.updated_at",
+            "idea_merge_vote.added_weight",
+            "idea_merge_vote.added_trend",
+            "idea_merge_vote.target_weight",
+            "idea_merge_vote.target_trend",
         ),
         _l("Ihre Stimmen: welche Ideen Sie unterstützen, mit wie vielen Punkten, wann"),
         _l(
@@ -282,6 +297,11 @@ PERSONAL_DATA: tuple[DataItem, ...] = (
             "moderation_log_entry.object_id",
             "moderation_log_entry.reason",
             "moderation_log_entry.created_at",
+            # Who merged two ideas and who undid it, when (the log has the same, in words).
+            "idea_merge.moderator_id",
+            "idea_merge.undone_by_id",
+            "idea_merge.created_at",
+            "idea_merge.undone_at",
         ),
         _l(
             "Moderationsprotokoll: wer aus Moderation, Organisation oder Administration was "
@@ -422,6 +442,25 @@ _none(
     "Stimmensumme), nicht zu der Person, die sie geschrieben hat",
 )
 _none("vote", "id", _ROW_NUMBER)
+_none(
+    "idea",
+    "trending_score merged_into_id",
+    "Angaben zur Idee als veröffentlichtem Inhalt (anonyme Trend-Summe der Stimmen, mit "
+    "welcher Idee sie zusammengeführt wurde)",
+)
+_none("idea_merge", "id", _ROW_NUMBER)
+_none("idea_merge_vote", "id", _ROW_NUMBER)
+_none(
+    "idea_merge",
+    "target_id source_id source_status moved_votes combined_votes moved_comments",
+    "welche Idee mit welcher zusammengeführt wurde, mit anonymen Anzahlen",
+)
+_none(
+    "idea_merge_comment",
+    "merge_id comment_id",
+    "welcher Kommentar bei einer Zusammenführung mit zur anderen Idee ging (der Kommentar "
+    "selbst ist oben erfasst)",
+)
 _none("moderation_log_entry", "id", _ROW_NUMBER)
 _none("comment", "id", _ROW_NUMBER)
 _none("flag", "id", _ROW_NUMBER)

@@ -266,6 +266,7 @@ def grant_consent(
 NEEDS_INVITATIONS_CONSENT = {
     "event_invitation": "consent to invitations withdrawn before delivery",
     "idea_outcome_voter": "no invitations consent",
+    "idea_merged_voter": "no invitations consent",
 }
 
 # Queued mail a withdrawal cancels at once: it exists only because of the consent (the

@@ -8,6 +8,12 @@ How the count stays right under concurrency:
   the same transaction as the row it mirrors (never read, add and write back in Python);
 - a retraction deletes the row with `DELETE … RETURNING weight` and subtracts exactly what it
   deleted, so two concurrent retractions cannot both subtract;
+- the idea's row is locked first (`FOR NO KEY UPDATE`) and its state read again under the
+  lock, so a vote never lands on an idea that a concurrent merge has just merged away, and a
+  vote and a merge always take their locks in the same order (idea, then vote rows): no
+  deadlock;
+- the trending score (ideas.trending) changes in the same UPDATE as the count, by the trend
+  weight stored on the vote row, so a retraction subtracts exactly what was added;
 - the dot budget is checked after locking the voter's user row (`FOR NO KEY UPDATE` on
   PostgreSQL), so two concurrent dot votes by one person cannot both pass the check. SQLite
   serialises writers anyway (BEGIN IMMEDIATE for POST requests, see database.py).
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,6 +38,7 @@ from ..database import utcnow
 from ..events.models import Phase, VotingRule
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
+from ..ideas.trending import trend_weight
 from ..permissions import PermissionDenied, may_act_in_event
 from .models import Vote
 
@@ -133,6 +140,10 @@ def closed_reason(idea: Idea) -> str | None:
             "Noch keine Abstimmung: Die Moderation prüft die Idee erst. Nach der Freigabe "
             "kann über sie abgestimmt werden."
         )
+    if idea.status == IdeaStatus.MERGED:
+        return _(
+            "Die Idee wurde mit einer anderen zusammengeführt: Ihre Stimmen zählen jetzt dort."
+        )
     if idea.status == IdeaStatus.HIDDEN:
         return _("Die Idee ist ausgeblendet: Solange kann nicht abgestimmt werden.")
     if idea.status != IdeaStatus.PUBLISHED:
@@ -177,26 +188,53 @@ def touch_after_commit(event_id: int | None) -> None:
     touch_live(event_id)
 
 
-def _add_to_count(idea: Idea, delta: int) -> int:
+def _lock_open_idea(idea: Idea) -> None:
+    """Lock the idea's row and check, under the lock, that votes still count on it (a merge
+    or a moderator may have changed its state since it was loaded). On SQLite the write
+    lock of BEGIN IMMEDIATE already serialises this. Raises VoteError."""
+    status = db.session.execute(
+        select(ideas.c.status).where(ideas.c.id == idea.id).with_for_update(key_share=True)
+    ).scalar_one()
+    if status != idea.status:
+        set_committed_value(idea, "status", status)
+        _check_open(idea)
+
+
+def _add_to_count(idea: Idea, delta: int, trend: float) -> int:
+    """Add `delta` to the count and `trend` to the trending score in one UPDATE; an idea
+    whose count falls to 0 gets a score of exactly 0 (no rounding residue left behind)."""
     new_count = db.session.execute(
         update(ideas)
         .where(ideas.c.id == idea.id)
         # A vote is not an edit: keep `updated_at` (its onupdate would otherwise fire).
-        .values(vote_count=ideas.c.vote_count + delta, updated_at=ideas.c.updated_at)
+        .values(
+            vote_count=ideas.c.vote_count + delta,
+            updated_at=ideas.c.updated_at,
+            trending_score=case(
+                (ideas.c.vote_count + delta <= 0, 0.0), else_=ideas.c.trending_score + trend
+            ),
+        )
         .returning(ideas.c.vote_count)
     ).scalar_one()
     set_committed_value(idea, "vote_count", new_count)
     return new_count
 
 
-def _insert_row(voter, idea: Idea, weight: int) -> bool:
+def _insert_row(voter, idea: Idea, weight: int, trend: float) -> bool:
     """Insert the voter's row; False when it exists already (the unique constraint). One
     statement, `ON CONFLICT DO NOTHING` on both databases (a SAVEPOINT around a failing
     INSERT took three)."""
     now = utcnow()
     stmt = (
         _INSERTS[db.session.get_bind().dialect.name](votes)
-        .values(user_id=voter.id, idea_id=idea.id, weight=weight, created_at=now, updated_at=now)
+        .values(
+            user_id=voter.id,
+            idea_id=idea.id,
+            weight=weight,
+            trend_weight=trend,
+            created_at=now,
+            updated_at=now,
+        )
         .on_conflict_do_nothing(index_elements=[votes.c.user_id, votes.c.idea_id])
         .returning(votes.c.id)
     )
@@ -215,9 +253,11 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
     _check_open(idea)
     rule = rule_for(idea)
     if rule == VotingRule.SUPPORT:
-        inserted = _insert_row(voter, idea, 1)
+        _lock_open_idea(idea)
+        trend = trend_weight(1, utcnow())
+        inserted = _insert_row(voter, idea, 1, trend)
         if inserted:
-            _add_to_count(idea, 1)
+            _add_to_count(idea, 1, trend)
             touch_after_commit(idea.event_id)
             return vote_state(voter, idea, changed=True, weight=1)
         return vote_state(voter, idea)
@@ -228,6 +268,7 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
     # One dot vote per person at a time: the lock makes the budget check and the write one
     # step. (FOR NO KEY UPDATE on PostgreSQL; SQLite has one writer at a time anyway.)
     db.session.execute(select(User.id).where(User.id == voter.id).with_for_update(key_share=True))
+    _lock_open_idea(idea)  # after the voter's row: every dot vote locks in this order
     used = _used_dots(voter, idea.event.id)
     if used + dots > budget:
         remaining = budget - used
@@ -240,19 +281,22 @@ def cast_vote(voter, idea: Idea, dots: int = 1) -> VoteState:
                 remaining,
             )
         )
-    added = db.session.execute(
+    now = utcnow()
+    trend = trend_weight(dots, now)
+    add_dots = (
         update(votes)
         .where(votes.c.user_id == voter.id, votes.c.idea_id == idea.id)
-        .values(weight=votes.c.weight + dots, updated_at=utcnow())
-    ).rowcount
-    if not added and not _insert_row(voter, idea, dots):
-        # The row appeared between the UPDATE and the INSERT: add to it after all.
-        db.session.execute(
-            update(votes)
-            .where(votes.c.user_id == voter.id, votes.c.idea_id == idea.id)
-            .values(weight=votes.c.weight + dots, updated_at=utcnow())
+        .values(
+            weight=votes.c.weight + dots,
+            trend_weight=votes.c.trend_weight + trend,
+            updated_at=now,
         )
-    _add_to_count(idea, dots)
+    )
+    added = db.session.execute(add_dots).rowcount
+    if not added and not _insert_row(voter, idea, dots, trend):
+        # The row appeared between the UPDATE and the INSERT: add to it after all.
+        db.session.execute(add_dots)
+    _add_to_count(idea, dots, trend)
     touch_after_commit(idea.event_id)
     return vote_state(voter, idea, changed=True)
 
@@ -263,13 +307,15 @@ def retract_vote(voter, idea: Idea) -> VoteState:
     Raises VoteNotAllowed, VoteError."""
     _check_voter(voter, idea)
     _check_open(idea)
-    weight = db.session.execute(
+    _lock_open_idea(idea)
+    row = db.session.execute(
         delete(votes)
         .where(votes.c.user_id == voter.id, votes.c.idea_id == idea.id)
-        .returning(votes.c.weight)
-    ).scalar_one_or_none()
+        .returning(votes.c.weight, votes.c.trend_weight)
+    ).first()
+    weight = row.weight if row else 0
     if weight:
-        _add_to_count(idea, -weight)
+        _add_to_count(idea, -weight, -row.trend_weight)
         touch_after_commit(idea.event_id)
     return vote_state(voter, idea, changed=bool(weight), weight=0)
 

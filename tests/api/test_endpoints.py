@@ -272,7 +272,7 @@ def test_ideas_pagination_and_links(api):
         ("page=abc", "page must be a whole number."),
         ("page=-1", "page must be a whole number."),
         ("page=+2", "page must be a whole number."),
-        ("sort=x", "sort must be one of: newest, votes, relevance."),
+        ("sort=x", "sort must be one of: newest, votes, trending, relevance."),
         ("format=xml", "format must be one of: json, csv."),
         ("format=csv&per_page=10001", "per_page must be from 1 to 10000."),
         ("q=" + "a" * 201, "q may have at most 200 characters."),
