@@ -98,14 +98,6 @@ END $$""",
 ) STORED""",
     "CREATE INDEX ix_idea_title_vector ON idea USING gin (title_vector)",
 )
-POSTGRES_DROP = (
-    "DROP INDEX IF EXISTS ix_idea_title_vector",
-    "ALTER TABLE idea DROP COLUMN IF EXISTS title_vector",
-    "DROP INDEX IF EXISTS ix_idea_search_vector",
-    "ALTER TABLE idea DROP COLUMN IF EXISTS search_vector",
-    "DROP TEXT SEARCH CONFIGURATION IF EXISTS iw_german",
-)
-
 SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE idea_search USING fts5("
     "title, body, tokenize = 'unicode61 remove_diacritics 2')",
@@ -140,10 +132,6 @@ def create_statements(dialect: str) -> tuple[str, ...]:
     if dialect == "sqlite":
         return SQLITE_CREATE
     raise NotImplementedError(f"no search index for {dialect}")
-
-
-def drop_statements(dialect: str) -> tuple[str, ...]:
-    return POSTGRES_DROP if dialect == "postgresql" else SQLITE_DROP
 
 
 def attach(table: Table) -> None:

@@ -505,16 +505,6 @@ def merges_into(idea: Idea) -> list[IdeaMerge]:
     )
 
 
-def merge_in_force(source: Idea) -> IdeaMerge | None:
-    """The merge that made `source` merged, if it is."""
-    return db.session.scalar(
-        select(IdeaMerge)
-        .where(IdeaMerge.source_id == source.id, IdeaMerge.undone_at.is_(None))
-        .order_by(IdeaMerge.id.desc())
-        .limit(1)
-    )
-
-
 def merge_candidates(source: Idea, limit: int = 10) -> list[Idea]:
     """Published ideas `source` could go into, most votes first: the same event (or, without
     one, the same theme). A help on the merge form; any other number may be typed."""
